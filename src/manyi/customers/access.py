@@ -1,0 +1,70 @@
+"""Record-level access: the one place that says who may see and change a customer.
+
+- administrator: every customer;
+- manager: the customers of their team (owned by a team member);
+- analyst: the customers of their team, read-only;
+- sales rep: customers they own or that are shared with them;
+- service agent: customers they serve (and any they own).
+Sensitive personal fields: the owner, a manager of the owner's team, administrators.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from manyi.accounts.models import Role, User
+from manyi.customers.models import AccessKind, Customer, CustomerAccess
+
+
+def visible_customers(user: User, *, include_deleted: bool = False) -> QuerySet[Customer]:
+    qs = Customer.objects.all()
+    if not include_deleted:
+        qs = qs.filter(deleted_at__isnull=True)
+    if not user or not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.is_admin:
+        return qs
+    if user.role in (Role.MANAGER, Role.ANALYST):
+        if user.team_id is None:
+            return qs.filter(owner_id=user.id)
+        return qs.filter(team_id=user.team_id)
+    kind = AccessKind.SERVICE if user.role == Role.SERVICE else AccessKind.SHARED
+    granted = CustomerAccess.objects.filter(user_id=user.id, kind=kind).values("customer_id")
+    return qs.filter(Q(owner_id=user.id) | Q(pk__in=granted))
+
+
+def can_create_customers(user: User) -> bool:
+    return user.is_authenticated and not user.is_read_only
+
+
+def can_edit(user: User, customer: Customer) -> bool:
+    """Change the profile, contacts, owner and sharing."""
+    if user.is_admin:
+        return True
+    if user.is_manager:
+        return user.team_id is not None and customer.team_id == user.team_id
+    return user.role in (Role.SALES, Role.SERVICE) and customer.owner_id == user.id
+
+
+def can_log_interaction(user: User, customer: Customer) -> bool:
+    """Anyone who sees the customer and is not read-only (shared reps, serving agents)."""
+    return not user.is_read_only
+
+
+def can_see_sensitive(user: User, customer: Customer) -> bool:
+    if user.is_admin or customer.owner_id == user.id:
+        return True
+    return user.is_manager and user.team_id is not None and customer.team_id == user.team_id
+
+
+def can_assign_owner(user: User) -> bool:
+    return user.is_admin or user.is_manager
+
+
+def assignable_owners(user: User) -> QuerySet[User]:
+    qs = User.objects.filter(is_active=True).exclude(role=Role.ANALYST).order_by("display_name", "username")
+    if user.is_admin:
+        return qs
+    if user.is_manager and user.team_id:
+        return qs.filter(team_id=user.team_id)
+    return qs.filter(pk=user.pk)

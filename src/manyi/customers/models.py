@@ -1,0 +1,264 @@
+"""Customers (domain §1) and their contacts, tags, sharing and change history."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from manyi.core.models import TimeStampedModel
+
+
+class Kind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("Enterprise")
+    INDIVIDUAL = "individual", _("Individual")
+
+
+class Category(models.TextChoices):
+    CONSUMER = "consumer", _("Consumer")
+    SUPPLIER = "supplier", _("Supplier")
+    AGENT = "agent", _("Agent / distributor")
+    OTHER = "other", _("Other external")
+    INTERNAL = "internal", _("Internal")
+
+
+class Importance(models.TextChoices):
+    KEY = "key", _("Key")
+    MAJOR = "major", _("Major")
+    ORDINARY = "ordinary", _("Ordinary")
+    SMALL = "small", _("Small")
+
+
+class Grade(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+
+
+class Depth(models.TextChoices):
+    AWARENESS = "awareness", _("Awareness")
+    CONTACT = "contact", _("Contact")
+    SATISFACTION = "satisfaction", _("Satisfaction")
+    LOYALTY = "loyalty", _("Loyalty")
+
+
+class SocialStyle(models.TextChoices):
+    DRIVER = "driver", _("Practical (driver)")
+    EXPRESSIVE = "expressive", _("Expressive")
+    AMIABLE = "amiable", _("Amiable")
+    ANALYTICAL = "analytical", _("Analytical")
+
+
+class Temperament(models.TextChoices):
+    FIRM = "firm", _("Firm / serious")
+    NEUROTIC = "neurotic", _("Over-sensitive")
+    INTROVERTED = "introverted", _("Introverted")
+    EASYGOING = "easygoing", _("Easy-going")
+    VAIN = "vain", _("Vain / show-off")
+    COMBATIVE = "combative", _("Combative")
+    STUBBORN = "stubborn", _("Stubborn")
+    SUSPICIOUS = "suspicious", _("Suspicious")
+    SILENT = "silent", _("Silent")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+
+
+class MaritalStatus(models.TextChoices):
+    SINGLE = "single", _("Single")
+    MARRIED = "married", _("Married")
+    DIVORCED = "divorced", _("Divorced")
+    WIDOWED = "widowed", _("Widowed")
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Fields only the owner, the owner's manager and administrators may read.
+SENSITIVE_FIELDS = ("health_notes", "income_level", "family_notes", "marital_status")
+
+
+class Customer(TimeStampedModel):
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.ENTERPRISE)
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    name_pinyin = models.CharField(max_length=400, db_index=True, editable=False, default="")
+    name_initials = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    category = models.CharField(_("customer category"), max_length=16, choices=Category.choices, default=Category.CONSUMER)
+    importance = models.CharField(_("importance"), max_length=16, choices=Importance.choices, default=Importance.ORDINARY)
+    grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.C)
+    depth = models.CharField(_("relationship depth"), max_length=16, choices=Depth.choices, default=Depth.AWARENESS)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_customers")
+    # Denormalised from the owner so a manager's list is one indexed range.
+    team = models.ForeignKey("accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="customers", editable=False)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    notes = models.TextField(_("notes"), blank=True)
+    social_style = models.CharField(_("social style"), max_length=16, choices=SocialStyle.choices, blank=True)
+    temperament = models.CharField(_("temperament"), max_length=16, choices=Temperament.choices, blank=True)
+
+    # Contact channels (both kinds)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
+    mobile = models.CharField(_("mobile"), max_length=32, blank=True, db_index=True)
+    fax = models.CharField(_("fax"), max_length=32, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True, db_index=True)
+    wechat = models.CharField(_("WeChat"), max_length=64, blank=True)
+    website = models.URLField(_("website"), max_length=200, blank=True)
+    province = models.CharField(_("province"), max_length=32, blank=True)
+    city = models.CharField(_("city"), max_length=32, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+
+    # Enterprise profile
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
+    enterprise_type = models.CharField(_("enterprise type"), max_length=64, blank=True)
+    ownership = models.CharField(_("ownership"), max_length=64, blank=True)
+    industry = models.CharField(_("industry"), max_length=64, blank=True)
+    registered_capital = models.DecimalField(_("registered capital (10k CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    market_value = models.DecimalField(_("market value (10k CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    employee_count = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    leader_name = models.CharField(_("leader / main owner"), max_length=64, blank=True)
+    leader_background = models.TextField(_("leader background"), blank=True)
+    marketing_head = models.CharField(_("head of marketing"), max_length=64, blank=True)
+    purchasing_head = models.CharField(_("head of purchasing"), max_length=64, blank=True)
+    annual_sales = models.DecimalField(_("annual sales (10k CNY)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    business_volume = models.DecimalField(_("business with us (10k CNY/yr)"), max_digits=14, decimal_places=2, null=True, blank=True)
+
+    # Individual profile
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    marital_status = models.CharField(_("marital status"), max_length=16, choices=MaritalStatus.choices, blank=True)
+    family_notes = models.TextField(_("family"), blank=True)
+    occupation = models.CharField(_("occupation"), max_length=64, blank=True)
+    position = models.CharField(_("position"), max_length=64, blank=True)
+    professional_title = models.CharField(_("professional title"), max_length=64, blank=True)
+    income_level = models.CharField(_("income level"), max_length=64, blank=True)
+    education = models.CharField(_("education"), max_length=64, blank=True)
+    resume = models.TextField(_("short résumé"), blank=True)
+    health_notes = models.TextField(_("health (height, weight, medical history)"), blank=True)
+    preferences = models.TextField(_("preferences (food, hobbies)"), blank=True)
+    lifestyle = models.TextField(_("lifestyle"), blank=True)
+    purchase_story = models.TextField(_("purchase history (who, when, where, what, why, how, how much)"), blank=True)
+
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["owner", "-updated_at"], name="cust_owner_updated"),
+            models.Index(fields=["team", "-updated_at"], name="cust_team_updated"),
+            models.Index(fields=["-updated_at"], name="cust_updated"),
+            models.Index(fields=["owner", "name_pinyin"], name="cust_owner_pinyin"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(grade__in=["A", "B", "C", "D"]), name="customer_grade_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.kind == Kind.ENTERPRISE
+
+    @property
+    def age(self) -> int | None:
+        if not self.birthday:
+            return None
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return today.year - self.birthday.year - ((today.month, today.day) < (self.birthday.month, self.birthday.day))
+
+
+class AccessKind(models.TextChoices):
+    SHARED = "shared", _("Shared with")
+    SERVICE = "service", _("Served by")
+
+
+class CustomerAccess(models.Model):
+    """Who else may see a customer: a rep it is shared with, or an agent who serves it."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="access_grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="customer_grants")
+    kind = models.CharField(max_length=16, choices=AccessKind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer", "user", "kind"], name="customer_access_unique")]
+        indexes = [models.Index(fields=["user", "kind", "customer"], name="access_user_kind")]
+
+
+class Influence(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class Contact(TimeStampedModel):
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(_("name"), max_length=64)
+    name_pinyin = models.CharField(max_length=200, editable=False, default="", db_index=True)
+    name_initials = models.CharField(max_length=64, editable=False, default="")
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
+    title = models.CharField(_("job title"), max_length=64, blank=True)
+    department = models.CharField(_("department"), max_length=64, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=32, blank=True, db_index=True)
+    email = models.EmailField(_("email"), blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=64, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    is_key_person = models.BooleanField(_("key person"), default=False)
+    key_role = models.CharField(_("role in decisions"), max_length=64, blank=True)
+    influence = models.CharField(_("influence"), max_length=8, choices=Influence.choices, blank=True)
+    social_style = models.CharField(_("social style"), max_length=16, choices=SocialStyle.choices, blank=True)
+    temperament = models.CharField(_("temperament"), max_length=16, choices=Temperament.choices, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-is_key_person", "name"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", _("created")
+    UPDATED = "updated", _("updated")
+    DELETED = "deleted", _("deleted")
+    RESTORED = "restored", _("restored")
+
+
+class ChangeRecord(models.Model):
+    """Append-only history of a customer and its contacts: who changed what, when,
+    with the old and new value of every field."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="changes")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    action = models.CharField(max_length=16, choices=ChangeAction.choices)
+    # [{"field": "phone", "label": "电话", "old": "...", "new": "..."}]
+    changes = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="change_customer_at")]

@@ -1,0 +1,330 @@
+"""Every write to customers and contacts. Pages, the API, commands and tasks
+all call these functions: one write path per action."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from manyi.accounts.models import User
+from manyi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from manyi.core.text import PhoneError, initials_key, normalize_phone, normalize_text, pinyin_key
+from manyi.customers import access
+from manyi.customers.models import (
+    AccessKind,
+    ChangeAction,
+    ChangeRecord,
+    Contact,
+    Customer,
+    CustomerAccess,
+    SENSITIVE_FIELDS,
+    Tag,
+)
+
+CUSTOMER_FIELDS = (
+    "kind", "name", "category", "importance", "grade", "depth", "notes", "social_style", "temperament",
+    "phone", "mobile", "fax", "email", "wechat", "website", "province", "city", "address", "postal_code",
+    "credit_code", "enterprise_type", "ownership", "industry", "registered_capital", "market_value",
+    "employee_count", "leader_name", "leader_background", "marketing_head", "purchasing_head",
+    "annual_sales", "business_volume",
+    "gender", "birthday", "marital_status", "family_notes", "occupation", "position", "professional_title",
+    "income_level", "education", "resume", "health_notes", "preferences", "lifestyle", "purchase_story",
+)  # fmt: skip
+CONTACT_FIELDS = (
+    "name", "gender", "title", "department", "phone", "mobile", "email", "wechat", "birthday",
+    "is_key_person", "key_role", "influence", "social_style", "temperament", "notes",
+)  # fmt: skip
+PHONE_FIELDS = ("phone", "mobile", "fax")
+MAX_TAGS = 20
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, (dt.date, Decimal, int, float)):
+        return str(value)
+    return str(value)
+
+
+def _apply(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, list[str]]:
+    """Copy known fields from data onto instance, normalising text and phones.
+    Returns field errors found before model validation."""
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(data) - set(allowed) - {"tags", "owner"})
+    for name in unknown:
+        errors[name] = [_("Unknown field.")]
+    for name in allowed:
+        if name not in data:
+            continue
+        value = data[name]
+        if isinstance(value, str):
+            value = normalize_text(value) if name not in ("notes", "leader_background", "resume", "family_notes",
+                                                          "health_notes", "preferences", "lifestyle", "purchase_story") else value.strip()
+        if value is None and instance._meta.get_field(name).get_internal_type() in ("CharField", "TextField", "EmailField", "URLField"):
+            value = ""
+        if name in PHONE_FIELDS and value:
+            try:
+                value = normalize_phone(value)
+            except PhoneError:
+                errors.setdefault(name, []).append(_("“%(value)s” is not a valid phone number; use e.g. 138 1234 5678 or 010-8888 6666.") % {"value": value})
+                continue
+        if name == "email" and value:
+            value = value.lower()
+        if name == "credit_code" and value:
+            value = value.upper()
+        setattr(instance, name, value)
+    return errors
+
+
+def _validate(instance, errors: dict[str, list[str]], *, exclude: list[str]) -> None:
+    try:
+        instance.full_clean(exclude=exclude + list(errors), validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationFailed(_("Please correct the fields marked below."), fields=errors)
+
+
+def _validate_credit_code(customer: Customer, errors: dict[str, list[str]]) -> None:
+    code = customer.credit_code
+    if code and (len(code) != 18 or not code.isalnum()):
+        errors.setdefault("credit_code", []).append(_("A unified social credit code has 18 letters and digits."))
+
+
+def _snapshot(instance, fields: tuple[str, ...]) -> dict[str, str]:
+    return {f: _display(getattr(instance, f)) for f in fields}
+
+
+def _diff(model, before: dict[str, str], after: dict[str, str]) -> list[dict[str, str]]:
+    out = []
+    for field, old in before.items():
+        new = after.get(field, "")
+        if old != new:
+            if field == "owner":
+                label = str(_("owner"))
+            elif field == "tags":
+                label = str(_("tags"))
+            else:
+                label = str(model._meta.get_field(field).verbose_name)
+            out.append({"field": field, "label": label, "old": old, "new": new})
+    return out
+
+
+def _clean_tags(names: Any, errors: dict[str, list[str]]) -> list[str] | None:
+    if names is None:
+        return None
+    if isinstance(names, str):
+        names = [n for n in names.replace("，", ",").split(",")]
+    clean = []
+    for n in names:
+        n = normalize_text(str(n))
+        if not n:
+            continue
+        if len(n) > 40:
+            errors.setdefault("tags", []).append(_("Tag “%(tag)s…” is longer than 40 characters.") % {"tag": n[:20]})
+            continue
+        if n not in clean:
+            clean.append(n)
+    if len(clean) > MAX_TAGS:
+        errors.setdefault("tags", []).append(_("At most %(n)d tags.") % {"n": MAX_TAGS})
+    return clean
+
+
+def _set_tags(customer: Customer, names: list[str]) -> None:
+    tags = []
+    for n in names:
+        tag, _created = Tag.objects.get_or_create(name=n)
+        tags.append(tag)
+    customer.tags.set(tags)
+
+
+def _tag_string(customer: Customer) -> str:
+    return ", ".join(sorted(t.name for t in customer.tags.all())) if customer.pk else ""
+
+
+def _resolve_owner(by: User, owner: User | None, errors: dict[str, list[str]]) -> User:
+    if owner is None or owner == by:
+        return by
+    if not access.assignable_owners(by).filter(pk=owner.pk).exists():
+        errors.setdefault("owner", []).append(_("You cannot assign customers to %(user)s.") % {"user": owner})
+        return by
+    return owner
+
+
+@transaction.atomic
+def customer_create(*, by: User, data: dict[str, Any]) -> Customer:
+    if not access.can_create_customers(by):
+        raise PermissionDenied(_("Your role may not create customers."))
+    customer = Customer()
+    errors = _apply(customer, data, CUSTOMER_FIELDS)
+    tags = _clean_tags(data.get("tags"), errors)
+    customer.owner = _resolve_owner(by, data.get("owner"), errors)
+    customer.team_id = customer.owner.team_id
+    _validate_credit_code(customer, errors)
+    _validate(customer, errors, exclude=["owner", "team"])
+    customer.name_pinyin = pinyin_key(customer.name)
+    customer.name_initials = initials_key(customer.name)
+    customer.save()
+    if tags:
+        _set_tags(customer, tags)
+    after = _snapshot(customer, CUSTOMER_FIELDS)
+    after["tags"] = ", ".join(sorted(tags or []))
+    changes = _diff(Customer, {k: "" for k in after}, after)
+    ChangeRecord.objects.create(customer=customer, actor=by, action=ChangeAction.CREATED, changes=changes)
+    return customer
+
+
+@transaction.atomic
+def customer_update(*, by: User, customer: Customer, data: dict[str, Any]) -> Customer:
+    if not access.can_edit(by, customer):
+        raise PermissionDenied(_("You may not change this customer."))
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    fields = CUSTOMER_FIELDS
+    if not access.can_see_sensitive(by, customer):
+        data = {k: v for k, v in data.items() if k not in SENSITIVE_FIELDS}
+    before = _snapshot(customer, fields)
+    before["owner"] = str(customer.owner)
+    before["tags"] = _tag_string(customer)
+    errors = _apply(customer, data, fields)
+    tags = _clean_tags(data.get("tags"), errors)
+    if "owner" in data and data["owner"] is not None and data["owner"].pk != customer.owner_id:
+        if not access.can_assign_owner(by):
+            errors.setdefault("owner", []).append(_("Only a manager can hand a customer to someone else."))
+        else:
+            customer.owner = _resolve_owner(by, data["owner"], errors)
+            customer.team_id = customer.owner.team_id
+    _validate_credit_code(customer, errors)
+    _validate(customer, errors, exclude=["owner", "team"])
+    customer.name_pinyin = pinyin_key(customer.name)
+    customer.name_initials = initials_key(customer.name)
+    customer.save()
+    if tags is not None:
+        _set_tags(customer, tags)
+    after = _snapshot(customer, fields)
+    after["owner"] = str(customer.owner)
+    after["tags"] = _tag_string(customer)
+    changes = _diff(Customer, before, after)
+    if changes:
+        ChangeRecord.objects.create(customer=customer, actor=by, action=ChangeAction.UPDATED, changes=changes)
+    return customer
+
+
+@transaction.atomic
+def customer_delete(*, by: User, customer: Customer) -> None:
+    """Soft delete: the customer disappears from every list; an administrator can restore it."""
+    if not access.can_edit(by, customer):
+        raise PermissionDenied(_("You may not delete this customer."))
+    customer.refresh_from_db(fields=["deleted_at"])
+    if customer.deleted_at is not None:
+        return
+    customer.deleted_at = timezone.now()
+    customer.deleted_by = by
+    Customer.objects.filter(pk=customer.pk).update(deleted_at=customer.deleted_at, deleted_by=by)
+    ChangeRecord.objects.create(customer=customer, actor=by, action=ChangeAction.DELETED, changes=[])
+
+
+@transaction.atomic
+def customer_restore(*, by: User, customer: Customer) -> Customer:
+    if not by.is_admin:
+        raise PermissionDenied(_("Only an administrator can restore a deleted customer."))
+    customer.refresh_from_db(fields=["deleted_at"])
+    if customer.deleted_at is None:
+        raise ValidationFailed(_("This customer is not deleted."), code="not_deleted")
+    Customer.objects.filter(pk=customer.pk).update(deleted_at=None, deleted_by=None)
+    ChangeRecord.objects.create(customer=customer, actor=by, action=ChangeAction.RESTORED, changes=[])
+    customer.refresh_from_db()
+    return customer
+
+
+@transaction.atomic
+def customer_grant_access(*, by: User, customer: Customer, user: User, kind: str) -> CustomerAccess:
+    """Share a customer with a rep or assign a service agent to it."""
+    if not access.can_edit(by, customer):
+        raise PermissionDenied(_("You may not share this customer."))
+    if kind not in AccessKind.values:
+        raise ValidationFailed(_("Unknown access kind."), fields={"kind": [_("Choose shared or service.")]})
+    grant, created = CustomerAccess.objects.get_or_create(customer=customer, user=user, kind=kind)
+    if created:
+        ChangeRecord.objects.create(
+            customer=customer, actor=by, action=ChangeAction.UPDATED,
+            changes=[{"field": f"access:{kind}", "label": str(AccessKind(kind).label), "old": "", "new": str(user)}],
+        )  # fmt: skip
+    return grant
+
+
+@transaction.atomic
+def customer_revoke_access(*, by: User, customer: Customer, user: User, kind: str) -> None:
+    if not access.can_edit(by, customer):
+        raise PermissionDenied(_("You may not change sharing of this customer."))
+    deleted, _n = CustomerAccess.objects.filter(customer=customer, user=user, kind=kind).delete()
+    if deleted:
+        ChangeRecord.objects.create(
+            customer=customer, actor=by, action=ChangeAction.UPDATED,
+            changes=[{"field": f"access:{kind}", "label": str(AccessKind(kind).label), "old": str(user), "new": ""}],
+        )  # fmt: skip
+
+
+def _check_contact_parent(by: User, customer: Customer) -> None:
+    if not access.can_edit(by, customer):
+        raise PermissionDenied(_("You may not change the contacts of this customer."))
+
+
+@transaction.atomic
+def contact_create(*, by: User, customer: Customer, data: dict[str, Any]) -> Contact:
+    _check_contact_parent(by, customer)
+    contact = Contact(customer=customer)
+    errors = _apply(contact, data, CONTACT_FIELDS)
+    _validate(contact, errors, exclude=["customer"])
+    contact.name_pinyin = pinyin_key(contact.name)
+    contact.name_initials = initials_key(contact.name)
+    contact.save()
+    after = _snapshot(contact, CONTACT_FIELDS)
+    ChangeRecord.objects.create(
+        customer=customer, contact=contact, actor=by, action=ChangeAction.CREATED,
+        changes=_diff(Contact, {k: "" for k in after}, after),
+    )  # fmt: skip
+    Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+    return contact
+
+
+@transaction.atomic
+def contact_update(*, by: User, contact: Contact, data: dict[str, Any]) -> Contact:
+    _check_contact_parent(by, contact.customer)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    before = _snapshot(contact, CONTACT_FIELDS)
+    errors = _apply(contact, data, CONTACT_FIELDS)
+    _validate(contact, errors, exclude=["customer"])
+    contact.name_pinyin = pinyin_key(contact.name)
+    contact.name_initials = initials_key(contact.name)
+    contact.save()
+    changes = _diff(Contact, before, _snapshot(contact, CONTACT_FIELDS))
+    if changes:
+        ChangeRecord.objects.create(customer=contact.customer, contact=contact, actor=by, action=ChangeAction.UPDATED, changes=changes)
+    return contact
+
+
+@transaction.atomic
+def contact_delete(*, by: User, contact: Contact) -> None:
+    _check_contact_parent(by, contact.customer)
+    if contact.deleted_at is not None:
+        return
+    Contact.objects.filter(pk=contact.pk).update(deleted_at=timezone.now())
+    ChangeRecord.objects.create(customer=contact.customer, contact=contact, actor=by, action=ChangeAction.DELETED, changes=[])
+
+
+def get_user_or_error(username_or_id: Any, field: str = "owner") -> User:
+    try:
+        if isinstance(username_or_id, int) or str(username_or_id).isdigit():
+            return User.objects.get(pk=int(username_or_id), is_active=True)
+        return User.objects.get(username=username_or_id, is_active=True)
+    except User.DoesNotExist as exc:
+        raise NotFound(_("No such user."), fields={field: [_("No such user.")]}) from exc

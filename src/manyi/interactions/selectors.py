@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from manyi.accounts.models import User
+from manyi.core.errors import NotFound
+from manyi.customers import access
+from manyi.customers.models import ChangeRecord, Customer
+from manyi.customers.selectors import change_history, customer_get
+from manyi.interactions.models import Interaction
+
+
+@dataclass
+class InteractionFilters:
+    customer_id: int | None = None
+    kind: str = ""
+    direction: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def interaction_list(*, user: User, filters: InteractionFilters | None = None) -> QuerySet[Interaction]:
+    f = filters or InteractionFilters()
+    if f.customer_id:
+        customer = customer_get(user=user, pk=f.customer_id)
+        qs = Interaction.objects.filter(customer=customer)
+    else:
+        qs = Interaction.objects.filter(customer__in=access.visible_customers(user))
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.direction:
+        qs = qs.filter(direction=f.direction)
+    if f.since:
+        qs = qs.filter(occurred_at__gte=f.since)
+    if f.until:
+        qs = qs.filter(occurred_at__lt=f.until)
+    return qs.select_related("customer", "contact", "created_by").order_by("-occurred_at", "-id")
+
+
+def interaction_get(*, user: User, pk: Any) -> Interaction:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("Interaction not found.")) from None
+    item = (
+        Interaction.objects.filter(pk=pk, customer__in=access.visible_customers(user))
+        .select_related("customer", "contact", "created_by")
+        .first()
+    )
+    if item is None:
+        raise NotFound(_("Interaction not found."))
+    return item
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # "interaction" | "change"
+    interaction: Interaction | None = None
+    change: ChangeRecord | None = None
+
+
+def customer_timeline(*, user: User, customer: Customer, limit: int = 50, before: datetime | None = None) -> list[TimelineEntry]:
+    """Interactions and change history of one customer, newest first."""
+    customer_get(user=user, pk=customer.pk)
+    interactions = Interaction.objects.filter(customer=customer).select_related("contact", "created_by").order_by("-occurred_at", "-id")
+    if before:
+        interactions = interactions.filter(occurred_at__lt=before)
+    entries = [TimelineEntry(at=i.occurred_at, kind="interaction", interaction=i) for i in interactions[:limit]]
+    changes = [c for c in change_history(user=user, customer=customer, limit=limit) if before is None or c.at < before]
+    entries += [TimelineEntry(at=c.at, kind="change", change=c) for c in changes]
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+def recent_interactions(*, user: User, limit: int = 10) -> QuerySet[Interaction]:
+    """The newest interactions on customers the user can see."""
+    qs = Interaction.objects.filter(customer__in=access.visible_customers(user))
+    return qs.select_related("customer", "created_by").order_by("-occurred_at", "-id")[:limit]
