@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "ninja",
     "manyi.core",
     "manyi.accounts",
     "manyi.customers",
@@ -135,8 +136,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
-# Assets are served straight from the package: no collectstatic step to forget.
+# Assets are served straight from the package by WhiteNoise's finders: no
+# collectstatic step to forget. MANYI_STATIC_ROOT is for a front proxy that
+# serves collected files itself.
+STATIC_ROOT = os.environ.get("MANYI_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -80,3 +80,11 @@ def test_search_by_pinyin_initials_phone_and_tag(rep):
     services.customer_create(by=rep, data={"name": "李四"})
     for q in ("zhangsan", "zs", "张", "138123", "VIP", "zhang"):
         assert list(selectors.customer_list(user=rep, filters=selectors.CustomerFilters(q=q))) == [c], q
+
+
+def test_longest_names_fit_their_search_columns(rep):
+    c = services.customer_create(by=rep, data={"name": "张" * 200})
+    assert c.name_pinyin.startswith("zhangzhang") and len(c.name_pinyin) <= 400
+    contact = services.contact_create(by=rep, customer=c, data={"name": "庄" * 64})
+    contact.refresh_from_db()
+    assert contact.name_initials == "z" * 64

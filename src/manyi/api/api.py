@@ -1,3 +1,18 @@
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Manyi API", version="1", urls_namespace="api", docs_url="/docs", openapi_url="/openapi.json")
+from manyi.api import auth, contacts, customers, errors, interactions
+
+api = NinjaAPI(
+    title="Manyi API",
+    version="1",
+    description="满意 CRM: customers, contacts and interactions. Get a token from POST /api/v1/auth/token.",
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+    auth=auth.BearerToken(),
+)
+errors.install(api)
+api.add_router("/v1/auth", auth.router)
+api.add_router("/v1/customers", customers.router)
+api.add_router("/v1", contacts.router)
+api.add_router("/v1/interactions", interactions.router)

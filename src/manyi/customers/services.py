@@ -151,6 +151,14 @@ def _tag_string(customer: Customer) -> str:
     return ", ".join(sorted(t.name for t in customer.tags.all())) if customer.pk else ""
 
 
+def _set_search_keys(record: Customer | Contact) -> None:
+    """Pinyin and initials for search; only their start is matched, so they are
+    cut to the column (a 200-character name spells up to 1,200 letters)."""
+    meta = record._meta
+    record.name_pinyin = pinyin_key(record.name)[: meta.get_field("name_pinyin").max_length]
+    record.name_initials = initials_key(record.name)[: meta.get_field("name_initials").max_length]
+
+
 def _resolve_owner(by: User, owner: User | None, errors: dict[str, list[str]]) -> User:
     if owner is None or owner == by:
         return by
@@ -171,8 +179,7 @@ def customer_create(*, by: User, data: dict[str, Any]) -> Customer:
     customer.team_id = customer.owner.team_id
     _validate_credit_code(customer, errors)
     _validate(customer, errors, exclude=["owner", "team"])
-    customer.name_pinyin = pinyin_key(customer.name)
-    customer.name_initials = initials_key(customer.name)
+    _set_search_keys(customer)
     customer.save()
     if tags:
         _set_tags(customer, tags)
@@ -204,8 +211,7 @@ def customer_update(*, by: User, customer: Customer, data: dict[str, Any]) -> Cu
             customer.team_id = customer.owner.team_id
     _validate_credit_code(customer, errors)
     _validate(customer, errors, exclude=["owner", "team"])
-    customer.name_pinyin = pinyin_key(customer.name)
-    customer.name_initials = initials_key(customer.name)
+    _set_search_keys(customer)
     customer.save()
     if tags is not None:
         _set_tags(customer, tags)
@@ -284,8 +290,7 @@ def contact_create(*, by: User, customer: Customer, data: dict[str, Any]) -> Con
     contact = Contact(customer=customer)
     errors = _apply(contact, data, CONTACT_FIELDS)
     _validate(contact, errors, exclude=["customer"])
-    contact.name_pinyin = pinyin_key(contact.name)
-    contact.name_initials = initials_key(contact.name)
+    _set_search_keys(contact)
     contact.save()
     after = _snapshot(contact, CONTACT_FIELDS)
     ChangeRecord.objects.create(
@@ -303,8 +308,7 @@ def contact_update(*, by: User, contact: Contact, data: dict[str, Any]) -> Conta
     before = _snapshot(contact, CONTACT_FIELDS)
     errors = _apply(contact, data, CONTACT_FIELDS)
     _validate(contact, errors, exclude=["customer"])
-    contact.name_pinyin = pinyin_key(contact.name)
-    contact.name_initials = initials_key(contact.name)
+    _set_search_keys(contact)
     contact.save()
     changes = _diff(Contact, before, _snapshot(contact, CONTACT_FIELDS))
     if changes:
