@@ -7,10 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from manyi.accounts.models import User
+from manyi.accounts.models import Role, User
 from manyi.core.errors import NotFound
 from manyi.core.text import normalize_text, phone_search_key, pinyin_key
 from manyi.customers import access
@@ -50,7 +52,8 @@ def search_q(query: str) -> Q:
     q = normalize_text(query)
     if not q:
         return Q()
-    cond = Q(name__prefix=q) | Q(name__contains=q) if len(q) >= 2 and not q.isascii() else Q(name__prefix=q)
+    # Every name that starts with q also contains it: "contains" alone is the old "prefix or contains".
+    cond = name_contains_q(q) if len(q) >= 2 and not q.isascii() else Q(name__prefix=q)
     key = pinyin_key(q)
     if key and q.replace(" ", "").isascii():
         cond |= Q(name_pinyin__prefix=key) | Q(name_initials__prefix=key)
@@ -63,6 +66,37 @@ def search_q(query: str) -> Q:
     if tag_ids:
         cond |= Q(pk__in=Customer.tags.through.objects.filter(tag_id=tag_ids[0]).values("customer_id"))
     return cond
+
+
+# Every customer name's two-character substrings, kept by database triggers
+# (migration customers 0002_customer_name_bigram_index).
+NAME_GRAMS_SQL = "SELECT customer_id FROM customers_name_gram WHERE gram = lower(%s)"
+GRAM_PROBE_LIMIT = 5_000
+
+
+def name_contains_q(q: str) -> Q:
+    """`name__contains=q` for a text of two or more characters, answered from
+    the bigram index: only customers whose name has q's rarest bigram are
+    checked. The bigrams are a superset of the answer, so the rows are exactly
+    those of the plain condition, which otherwise reads every customer."""
+    grams = list(dict.fromkeys(q[i : i + 2] for i in range(len(q) - 1)))
+    return Q(name__contains=q) & Q(pk__in=RawSQL(NAME_GRAMS_SQL, [_rarest_gram(grams)]))
+
+
+def _rarest_gram(grams: list[str]) -> str:
+    """The bigram with the fewest customers, counting each only up to a limit."""
+    if len(grams) == 1:
+        return grams[0]
+    best, best_count = grams[0], None
+    with connection.cursor() as cursor:
+        for gram in grams[:8]:
+            cursor.execute(f"SELECT COUNT(*) FROM ({NAME_GRAMS_SQL} LIMIT {GRAM_PROBE_LIMIT}) AS g", [gram])
+            count = cursor.fetchone()[0]
+            if best_count is None or count < best_count:
+                best, best_count = gram, count
+            if count < 100:
+                break
+    return best
 
 
 def customer_list(*, user: User, filters: CustomerFilters | None = None) -> QuerySet[Customer]:
@@ -99,6 +133,17 @@ def customer_get(*, user: User, pk: Any, include_deleted: bool = False) -> Custo
     return customer
 
 
+def customer_check_visible(*, user: User, pk: Any, include_deleted: bool = False) -> None:
+    """Raise NotFound exactly when customer_get would, with one EXISTS query
+    instead of loading the customer again (for reads that already hold it)."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound(_("Customer not found.")) from None
+    if not access.visible_customers(user, include_deleted=include_deleted and user.is_admin).filter(pk=pk).exists():
+        raise NotFound(_("Customer not found."))
+
+
 def customer_profile(*, user: User, customer: Customer) -> dict[str, Any]:
     """Field values as this user may read them: sensitive fields are blank
     unless the user is the owner, their manager or an administrator."""
@@ -108,7 +153,7 @@ def customer_profile(*, user: User, customer: Customer) -> dict[str, Any]:
 
 def contact_list(*, user: User, customer: Customer) -> QuerySet[Contact]:
     """Contacts of a customer the caller has already fetched through customer_get."""
-    customer_get(user=user, pk=customer.pk)
+    customer_check_visible(user=user, pk=customer.pk)
     return customer.contacts.filter(deleted_at__isnull=True).order_by("-is_key_person", "name_pinyin")
 
 
@@ -147,7 +192,7 @@ def contact_get(*, user: User, pk: Any) -> Contact:
 def change_history(*, user: User, customer: Customer, limit: int | None = None) -> list[ChangeRecord]:
     """Changes to the customer and its contacts, newest first, with sensitive
     values masked for users who may not read them."""
-    customer_get(user=user, pk=customer.pk, include_deleted=True)
+    customer_check_visible(user=user, pk=customer.pk, include_deleted=True)
     qs = ChangeRecord.objects.filter(customer=customer).select_related("actor", "contact")
     if limit:
         qs = qs[:limit]
@@ -177,3 +222,11 @@ def tag_list(*, user: User) -> QuerySet[Tag]:
 def home_customers(*, user: User, limit: int = 8) -> QuerySet[Customer]:
     return access.visible_customers(user).select_related("owner").order_by("-updated_at", "-id")[:limit]
 
+
+def grant_candidates(*, customer: Customer) -> QuerySet[User]:
+    """Who a customer can be shared with or handed to for service: active reps and
+    agents of the customer's team (anyone, for a customer without a team)."""
+    qs = User.objects.filter(is_active=True, role__in=(Role.SALES, Role.SERVICE)).exclude(pk=customer.owner_id)
+    if customer.team_id:
+        qs = qs.filter(team_id=customer.team_id)
+    return qs.order_by("display_name", "username")

@@ -1,9 +1,26 @@
+from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from manyi.web import views
+from manyi.web.views import accounts, contacts, customers, home, interactions
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(), name="logout"),
+    path("me/", accounts.me, name="me"),
+    path("customers/", customers.customer_list, name="customer_list"),
+    path("customers/new/", customers.customer_new, name="customer_new"),
+    path("customers/deleted/", customers.customer_deleted, name="customer_deleted"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
+    path("customers/<int:pk>/delete/", customers.customer_delete, name="customer_delete"),
+    path("customers/<int:pk>/restore/", customers.customer_restore, name="customer_restore"),
+    path("customers/<int:pk>/access/", customers.grant_add, name="grant_add"),
+    path("customers/<int:pk>/access/remove/", customers.grant_remove, name="grant_remove"),
+    path("customers/<int:pk>/interactions/new/", interactions.interaction_new, name="interaction_new"),
+    path("customers/<int:pk>/contacts/new/", contacts.contact_new, name="contact_new"),
+    path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
 ]

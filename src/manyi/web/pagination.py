@@ -1,0 +1,25 @@
+"""Pagination whose count stays cheap on a million rows: counting stops at
+COUNT_CAP, and the page says "10,000+"."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.utils.functional import cached_property
+
+COUNT_CAP = 10_000
+
+
+class CappedPaginator(Paginator):
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+
+def paginate(request, queryset) -> Page:
+    paginator = CappedPaginator(queryset, settings.MANYI_PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))

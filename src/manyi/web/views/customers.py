@@ -1,0 +1,170 @@
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from manyi.core.errors import ValidationFailed
+from manyi.customers import access, selectors, services, styles
+from manyi.customers.models import Category, Depth, Grade, Importance, Kind, Tag
+from manyi.interactions.selectors import customer_timeline
+from manyi.web.errors import add_service_errors, page, require
+from manyi.web.forms import CustomerForm, GrantForm, InteractionForm
+from manyi.web.htmx import is_htmx
+from manyi.web.pagination import paginate
+from manyi.web.profile import profile_sections
+
+LIST_COLUMNS = (
+    "id", "kind", "name", "category", "importance", "grade", "depth", "city", "mobile", "phone", "updated_at",
+    "owner__id", "owner__username", "owner__display_name", "owner__first_name", "owner__last_name",
+)  # fmt: skip
+
+
+def _filters(request) -> selectors.CustomerFilters:
+    get = request.GET
+    owner = get.get("owner", "")
+    return selectors.CustomerFilters(
+        q=get.get("q", "").strip(),
+        **{name: get.get(name, "") for name in ("kind", "category", "importance", "grade", "depth", "tag")},
+        owner=int(owner) if owner.isdigit() and access.can_assign_owner(request.user) else None,
+        sort=get.get("sort") if get.get("sort") in selectors.SORTS else selectors.DEFAULT_SORT,
+    )
+
+
+@page
+def customer_list(request):
+    filters = _filters(request)
+    customers = selectors.customer_list(user=request.user, filters=filters).only(*LIST_COLUMNS)
+    customers = customers.prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
+    context = {
+        "filters": filters,
+        "page_obj": paginate(request, customers),
+        "choices": {"kind": Kind.choices, "category": Category.choices, "importance": Importance.choices,
+                    "grade": Grade.choices, "depth": Depth.choices},
+        "owners": access.assignable_owners(request.user) if access.can_assign_owner(request.user) else None,
+        "can_create": access.can_create_customers(request.user),
+    }  # fmt: skip
+    template = "web/customers/list.html#results" if is_htmx(request) else "web/customers/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@page
+def customer_deleted(request):
+    require(request.user.is_admin, _("Only an administrator can see deleted customers."))
+    filters = selectors.CustomerFilters(deleted=True, sort="-updated")
+    customers = selectors.customer_list(user=request.user, filters=filters).select_related("deleted_by")
+    return render(request, "web/customers/deleted.html", {"page_obj": paginate(request, customers)})
+
+
+def _save_customer(form, save):
+    """Validate the form, call the service, and put its errors back on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return save(form.service_data())
+    except ValidationFailed as exc:
+        add_service_errors(form, exc)
+        return None
+
+
+@page
+def customer_new(request):
+    require(access.can_create_customers(request.user), _("Your role may not create customers."))
+    form = CustomerForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        customer = _save_customer(form, lambda data: services.customer_create(by=request.user, data=data))
+        if customer:
+            messages.success(request, _("Customer “%(name)s” created.") % {"name": customer.name})
+            return redirect("web:customer_detail", pk=customer.pk)
+    return render(request, "web/customers/form.html", {"form": form})
+
+
+@page
+def customer_edit(request, pk):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    require(access.can_edit(request.user, customer), _("You may not change this customer."))
+    form = CustomerForm(request.POST or None, user=request.user, instance=customer)
+    if request.method == "POST":
+        saved = _save_customer(form, lambda data: services.customer_update(by=request.user, customer=customer, data=data))
+        if saved:
+            messages.success(request, _("Changes saved."))
+            return redirect("web:customer_detail", pk=customer.pk)
+    return render(request, "web/customers/form.html", {"form": form, "customer": customer})
+
+
+def detail_context(request, customer, *, interaction_form=None):
+    user = request.user
+    profile = selectors.customer_profile(user=user, customer=customer)
+    contacts = selectors.contact_list(user=user, customer=customer)
+    can_edit = access.can_edit(user, customer)
+    context = {
+        "customer": customer,
+        "sections": profile_sections(customer, hidden=profile["hidden"]),
+        "contacts": [(c, styles.social_style_advice(c.social_style), styles.temperament_advice(c.temperament)) for c in contacts],
+        "style_advice": styles.social_style_advice(customer.social_style),
+        "temperament_advice": styles.temperament_advice(customer.temperament),
+        "timeline": customer_timeline(user=user, customer=customer),
+        "grants": selectors.customer_with_grants(user=user, customer=customer),
+        "can_edit": can_edit,
+        "can_log": access.can_log_interaction(user, customer),
+        "interaction_form": interaction_form or InteractionForm(contacts=contacts),
+    }
+    if can_edit:
+        context["grant_form"] = GrantForm(candidates=selectors.grant_candidates(customer=customer))
+    return context
+
+
+@page
+def customer_detail(request, pk):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    return render(request, "web/customers/detail.html", detail_context(request, customer))
+
+
+@page
+@require_POST
+def customer_delete(request, pk):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    services.customer_delete(by=request.user, customer=customer)
+    messages.success(request, _("Customer “%(name)s” deleted.") % {"name": customer.name})
+    return redirect("web:customer_list")
+
+
+@page
+@require_POST
+def customer_restore(request, pk):
+    customer = selectors.customer_get(user=request.user, pk=pk, include_deleted=True)
+    try:
+        services.customer_restore(by=request.user, customer=customer)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Customer “%(name)s” restored.") % {"name": customer.name})
+    return redirect("web:customer_detail", pk=customer.pk)
+
+
+@page
+@require_POST
+def grant_add(request, pk):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    require(access.can_edit(request.user, customer), _("You may not share this customer."))
+    form = GrantForm(request.POST, candidates=selectors.grant_candidates(customer=customer))
+    if form.is_valid():
+        services.customer_grant_access(by=request.user, customer=customer, **form.cleaned_data)
+        messages.success(request, _("Access granted to %(user)s.") % {"user": form.cleaned_data["user"]})
+    else:
+        messages.error(request, _("Choose a colleague and the kind of access."))
+    return redirect(reverse("web:customer_detail", args=[customer.pk]) + "#access")
+
+
+@page
+@require_POST
+def grant_remove(request, pk):
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    user = services.get_user_or_error(request.POST.get("user", ""))
+    services.customer_revoke_access(by=request.user, customer=customer, user=user, kind=request.POST.get("kind", ""))
+    messages.success(request, _("Access of %(user)s removed.") % {"user": user})
+    return redirect(reverse("web:customer_detail", args=[customer.pk]) + "#access")

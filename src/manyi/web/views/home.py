@@ -1,0 +1,14 @@
+from django.shortcuts import render
+
+from manyi.customers import access, selectors
+from manyi.interactions.selectors import recent_interactions
+from manyi.web.errors import page
+
+
+@page
+def home(request):
+    return render(request, "web/home.html", {
+        "customers": selectors.home_customers(user=request.user),
+        "interactions": recent_interactions(user=request.user, limit=8),
+        "can_create": access.can_create_customers(request.user),
+    })  # fmt: skip
