@@ -15,7 +15,29 @@ import pytest
 
 from tests.factories import PASSWORD, CustomerFactory, TeamFactory, UserFactory
 
-os.environ.setdefault("MANYI_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", ".pytest-data"))
+
+# In CI nothing may be skipped: a browser test that cannot find Chromium, or a
+# PostgreSQL test without a server, fails instead of passing silently.
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def _fail_skip(report):
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which allows no skips: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_skip(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_skip(outcome.get_result())
 
 
 @pytest.fixture(autouse=True)

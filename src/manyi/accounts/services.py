@@ -16,6 +16,19 @@ TOKEN_LIFETIME = timedelta(days=30)
 
 
 @transaction.atomic
+def team_get_or_create(*, name: str) -> tuple[Team, bool]:
+    """The team called `name`, created if there is none yet."""
+    name = (name or "").strip()
+    max_length = Team._meta.get_field("name").max_length
+    if not name or len(name) > max_length:
+        raise ValidationFailed(
+            _("The team could not be created."),
+            fields={"team": [_("A team name has 1 to %(n)d characters.") % {"n": max_length}]},
+        )
+    return Team.objects.get_or_create(name=name)
+
+
+@transaction.atomic
 def user_create(
     *,
     username: str,

@@ -1,0 +1,3 @@
+from manyi.cli import main
+
+main()

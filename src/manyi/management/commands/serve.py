@@ -1,0 +1,75 @@
+import os
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from gunicorn.app.base import BaseApplication
+
+
+class ManyiServer(BaseApplication):
+    """Gunicorn run from Python: no config file, no command line of its own.
+    Static files are served by WhiteNoise from the package (no collectstatic)."""
+
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from manyi.wsgi import application
+
+        return application
+
+
+def default_workers() -> int:
+    return 2 * (os.cpu_count() or 1) + 1
+
+
+def run_server(*, host: str, port: int, workers: int, access_log: bool) -> None:
+    """Serve until SIGINT or SIGTERM. Workers are forked, so the parent's
+    database connections are closed first and each worker opens its own."""
+    connections.close_all()
+    ManyiServer(
+        {
+            "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": 4,
+            "timeout": 60,
+            "graceful_timeout": 20,
+            "keepalive": 5,
+            "max_requests": 2000,
+            "max_requests_jitter": 200,
+            "accesslog": "-" if access_log else None,
+            "errorlog": "-",
+            "loglevel": "info" if access_log else "warning",
+            "proc_name": "manyi",
+        }
+    ).run()
+
+
+def check_migrated() -> None:
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise CommandError("The database is not up to date: run `manyi migrate` first.")
+
+
+class Command(BaseCommand):
+    help = "Serve Manyi in production with gunicorn (threads per worker, static files by WhiteNoise)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+        parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+        parser.add_argument("--workers", type=int, default=default_workers(), help="worker processes (default 2 × cores + 1)")
+
+    def handle(self, *args, host: str, port: int, workers: int, **options):
+        if workers < 1:
+            raise CommandError("--workers must be at least 1.")
+        check_migrated()
+        self.stdout.write(f"Manyi is serving on http://{host}:{port} with {workers} workers. Press Ctrl+C to stop.")
+        self.stdout.flush()
+        run_server(host=host, port=port, workers=workers, access_log=True)

@@ -1,0 +1,149 @@
+"""The demo data: loaded once for this module, rolled back after it."""
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+import pytest
+from django.conf import global_settings
+from django.contrib.auth.hashers import check_password
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from manyi.accounts.models import Role, Team, User
+from manyi.core.errors import ApplicationError
+from manyi.core.text import normalize_phone
+from manyi.customers.access import visible_customers
+from manyi.customers.models import AccessKind, Contact, Customer, CustomerAccess
+from manyi.demo.loader import DEMO_PASSWORD, DEMO_USERS, credit_code, demo_load
+from manyi.interactions.models import Interaction
+
+CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield demo_load()
+        transaction.set_rollback(True)
+
+
+# One group for pytest-django's ordering (it runs database tests first), so the
+# data is loaded once.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
+
+
+def test_volumes(demo):
+    assert demo.customers == Customer.objects.count() == 200
+    assert Customer.objects.filter(kind="individual").count() >= 60
+    assert 2000 <= demo.interactions == Interaction.objects.count() <= 5000
+    per_enterprise = Customer.objects.filter(kind="enterprise").annotate(n=Count("contacts")).values_list("n", flat=True)
+    assert set(per_enterprise) <= {2, 3, 4, 5}
+    assert not Customer.objects.filter(kind="enterprise").exclude(contacts__is_key_person=True).exists()
+    assert Contact.objects.filter(is_key_person=True).exclude(key_role="").exclude(influence="").count() >= 126
+
+
+def test_a_demo_user_for_every_role_in_two_teams(settings):
+    settings.PASSWORD_HASHERS = global_settings.PASSWORD_HASHERS
+    users = User.objects.filter(is_demo=True)
+    assert sorted(users.values_list("username", flat=True)) == sorted(u.username for u in DEMO_USERS)
+    assert set(users.values_list("role", flat=True)) == set(Role.values)
+    assert set(Team.objects.values_list("name", flat=True)) == {"华东销售一组", "华南销售二组"}
+    for team in Team.objects.all():
+        assert team.members.filter(role=Role.MANAGER).count() == 1
+        assert team.members.filter(role=Role.SALES).count() >= 2
+    assert all(check_password(DEMO_PASSWORD, u.password) for u in users)
+
+
+def test_every_record_passes_model_validation():
+    for customer in Customer.objects.all():
+        customer.full_clean()
+    for contact in Contact.objects.all():
+        contact.full_clean()
+    for item in Interaction.objects.order_by("?")[:300]:
+        item.full_clean()
+
+
+def test_phones_are_valid_and_stored_in_e164():
+    numbers = list(Customer.objects.values_list("phone", "mobile", "fax")) + list(Contact.objects.values_list("phone", "mobile"))
+    stored = [n for row in numbers for n in row if n]
+    assert len(stored) > 600
+    for number in stored:
+        assert normalize_phone(number) == number
+    mobiles = [m for m in Customer.objects.values_list("mobile", flat=True) if m]
+    mobiles += list(Contact.objects.values_list("mobile", flat=True))
+    assert len(mobiles) > 400 and all(m[3:5] in ("13", "15", "18") and len(m) == 14 for m in mobiles)
+
+
+def _credit_code_is_valid(code: str) -> bool:
+    if len(code) != 18 or any(c not in CREDIT_CHARSET for c in code):
+        return False
+    org = code[8:17]
+    total = sum(w * (int(c) if c.isdigit() else ord(c) - 55) for w, c in zip((3, 7, 9, 10, 5, 8, 4, 2), org[:8]))
+    expected_org = {10: "X", 11: "0"}.get(11 - total % 11, str(11 - total % 11))
+    weights = [pow(3, i, 31) for i in range(17)]
+    expected = CREDIT_CHARSET[(31 - sum(CREDIT_CHARSET.index(c) * w for c, w in zip(code, weights)) % 31) % 31]
+    return org[8] == expected_org and code[17] == expected
+
+
+def test_credit_codes_carry_valid_check_characters():
+    rng = random.Random(7)
+    assert all(_credit_code_is_valid(credit_code(rng, "330106")) for _ in range(500))
+
+
+def test_enterprise_profiles_are_realistic():
+    companies = Customer.objects.filter(kind="enterprise").exclude(category="internal")
+    assert companies.count() >= 120
+    for company in companies:
+        assert company.name.endswith("有限公司") and company.name.startswith(company.city)
+        assert _credit_code_is_valid(company.credit_code), company.credit_code
+        assert company.leader_name and company.industry and company.province
+    assert Customer.objects.filter(category="internal").exists()
+    assert len(set(companies.values_list("credit_code", flat=True))) == companies.count()
+
+
+def test_grades_follow_the_20_80_rule():
+    total = Customer.objects.aggregate(s=Sum("business_volume"))["s"]
+    top = Customer.objects.filter(grade__in=["A", "B"]).aggregate(s=Sum("business_volume"))["s"]
+    share = Customer.objects.filter(grade__in=["A", "B"]).count() / Customer.objects.count()
+    assert 0.15 <= share <= 0.25
+    assert top / total >= Decimal("0.6")
+    assert set(Customer.objects.values_list("grade", flat=True)) == {"A", "B", "C", "D"}
+    assert Customer.objects.filter(tags__name="VIP").exists() and Customer.objects.filter(tags__name="华东区").exists()
+
+
+def test_individual_profiles():
+    people = Customer.objects.filter(kind="individual")
+    assert not people.filter(birthday__isnull=True).exists()
+    assert not people.filter(preferences="").exists()
+    assert people.exclude(health_notes="").exists() and people.exclude(purchase_story="").exists()
+
+
+def test_interactions_span_two_years_in_every_kind_and_both_directions():
+    now = timezone.now()
+    span = Interaction.objects.order_by("occurred_at").values_list("occurred_at", flat=True)
+    assert now - span.first() > dt.timedelta(days=600) and span.last() <= now
+    assert set(Interaction.objects.values_list("kind", flat=True)) == {"visit", "call", "email", "chat", "meeting", "note"}
+    assert set(Interaction.objects.values_list("direction", flat=True)) == {"inbound", "outbound"}
+    assert Interaction.objects.filter(text__contains="失望").exists() and Interaction.objects.filter(text__contains="满意").exists()
+    assert not Interaction.objects.filter(text__contains="{").exists()
+
+
+def test_some_customers_are_shared_and_some_served():
+    shared = CustomerAccess.objects.filter(kind=AccessKind.SHARED).select_related("customer__owner", "user")
+    assert shared.exists()
+    for grant in shared:
+        assert grant.user.role == Role.SALES and grant.user.team_id is not None
+        assert grant.user.team_id == grant.customer.owner.team_id
+    agent = User.objects.get(is_demo=True, role=Role.SERVICE)
+    served = visible_customers(agent)
+    assert served.exists() and served.count() == CustomerAccess.objects.filter(kind=AccessKind.SERVICE).count()
+    assert Interaction.objects.filter(created_by=agent).exists()
+    rep = shared.first().user
+    assert visible_customers(rep).filter(pk=shared.first().customer_id).exists()
+
+
+def test_loading_twice_is_refused():
+    with pytest.raises(ApplicationError):
+        demo_load()
