@@ -18,6 +18,7 @@ def contact(customer):
 def customer_pages(customer, contact):
     return [
         ("get", reverse("web:customer_detail", args=[customer.pk])),
+        ("get", reverse("web:customer_timeline", args=[customer.pk]) + "?before=2030-01-01T00:00:00%2B08:00"),
         ("get", reverse("web:customer_edit", args=[customer.pk])),
         ("post", reverse("web:customer_edit", args=[customer.pk])),
         ("post", reverse("web:customer_delete", args=[customer.pk])),

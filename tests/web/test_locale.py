@@ -26,3 +26,13 @@ def test_the_compiled_catalogue_matches_the_po():
     with open(LC / "django.mo", "rb") as f:
         catalogue = gettext.GNUTranslations(f)
     assert len(catalogue._catalog) - 1 >= len(_entries(po)) - 1  # minus the header
+
+
+def test_pages_open_in_chinese_even_for_an_english_browser(client, rep, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    client.force_login(rep)
+    page = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "新建客户" in page and "New customer" not in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/customers/"})
+    page = client.get("/customers/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "New customer" in page

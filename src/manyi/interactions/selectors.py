@@ -75,7 +75,7 @@ def customer_timeline(*, user: User, customer: Customer, limit: int = 50, before
     if before:
         interactions = interactions.filter(occurred_at__lt=before)
     entries = [TimelineEntry(at=i.occurred_at, kind="interaction", interaction=i) for i in interactions[:limit]]
-    changes = [c for c in change_history(user=user, customer=customer, limit=limit) if before is None or c.at < before]
+    changes = change_history(user=user, customer=customer, limit=limit, before=before)
     entries += [TimelineEntry(at=c.at, kind="change", change=c) for c in changes]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]

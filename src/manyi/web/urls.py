@@ -14,6 +14,7 @@ urlpatterns = [
     path("customers/new/", customers.customer_new, name="customer_new"),
     path("customers/deleted/", customers.customer_deleted, name="customer_deleted"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/timeline/", customers.customer_timeline_older, name="customer_timeline"),
     path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
     path("customers/<int:pk>/delete/", customers.customer_delete, name="customer_delete"),
     path("customers/<int:pk>/restore/", customers.customer_restore, name="customer_restore"),

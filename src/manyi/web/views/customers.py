@@ -3,6 +3,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -96,6 +97,17 @@ def customer_edit(request, pk):
     return render(request, "web/customers/form.html", {"form": form, "customer": customer})
 
 
+TIMELINE_PAGE = 20
+
+
+def timeline_page(user, customer, before=None) -> dict:
+    """One page of the timeline and, when older entries exist, the time to continue from."""
+    entries = customer_timeline(user=user, customer=customer, limit=TIMELINE_PAGE + 1, before=before)
+    more = len(entries) > TIMELINE_PAGE
+    entries = entries[:TIMELINE_PAGE]
+    return {"timeline": entries, "timeline_more": entries[-1].at.isoformat() if more else ""}
+
+
 def detail_context(request, customer, *, interaction_form=None):
     user = request.user
     profile = selectors.customer_profile(user=user, customer=customer)
@@ -107,7 +119,7 @@ def detail_context(request, customer, *, interaction_form=None):
         "contacts": [(c, styles.social_style_advice(c.social_style), styles.temperament_advice(c.temperament)) for c in contacts],
         "style_advice": styles.social_style_advice(customer.social_style),
         "temperament_advice": styles.temperament_advice(customer.temperament),
-        "timeline": customer_timeline(user=user, customer=customer),
+        **timeline_page(user, customer),
         "grants": selectors.customer_with_grants(user=user, customer=customer),
         "can_edit": can_edit,
         "can_log": access.can_log_interaction(user, customer),
@@ -122,6 +134,20 @@ def detail_context(request, customer, *, interaction_form=None):
 def customer_detail(request, pk):
     customer = selectors.customer_get(user=request.user, pk=pk)
     return render(request, "web/customers/detail.html", detail_context(request, customer))
+
+
+@page
+def customer_timeline_older(request, pk):
+    """The next page of older timeline entries, for the "show older" button."""
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    try:
+        before = parse_datetime(request.GET.get("before", ""))
+    except ValueError:
+        before = None
+    if before is None:
+        raise ValidationFailed(_("“before” must be a date and time, e.g. 2026-11-27T10:00:00+08:00."))
+    context = {"customer": customer, **timeline_page(request.user, customer, before=before)}
+    return render(request, "web/customers/detail.html#timeline_page", context)
 
 
 @page
