@@ -147,3 +147,13 @@ def test_some_customers_are_shared_and_some_served():
 def test_loading_twice_is_refused():
     with pytest.raises(ApplicationError):
         demo_load()
+
+
+def test_history_begins_before_the_first_interaction(demo):
+    from django.db.models import Min
+
+    from manyi.customers.models import ChangeRecord, Customer
+
+    for customer in Customer.objects.annotate(first=Min("interactions__occurred_at")).exclude(first=None)[:50]:
+        assert customer.created_at < customer.first
+        assert not ChangeRecord.objects.filter(customer=customer, at__gt=customer.first).exists()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import transaction
+from django.db.models import Max, Min
 from django.test.utils import override_settings
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from manyi.accounts.models import Role, User
 from manyi.accounts.services import team_get_or_create, user_create
 from manyi.core.errors import ApplicationError
 from manyi.core.text import pinyin_key
-from manyi.customers.models import AccessKind, Contact, Customer
+from manyi.customers.models import AccessKind, ChangeRecord, Contact, Customer
 from manyi.customers.services import contact_create, customer_create, customer_grant_access
 from manyi.demo import texts, vocab
 from manyi.interactions.models import Interaction
@@ -90,6 +91,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         builder.users()
         builder.customers()
         builder.interactions()
+        builder.backdate()
     return DemoSummary(
         users=len(builder.people),
         customers=Customer.objects.count(),
@@ -366,6 +368,18 @@ class _Builder:
                     data["participants"] = f"{by.display_name}、{data['participants']}"
                 interaction_create(by=by, customer=customer, data=data)
             self.progress("interactions", done, len(self.customers_made))
+
+    def backdate(self) -> None:
+        """Demo records were all written just now; date each customer's creation
+        (and the history written with it) shortly before its first interaction,
+        and its last update to its latest one, as if the team had worked for
+        two years."""
+        spans = Interaction.objects.values("customer_id").annotate(first=Min("occurred_at"), last=Max("occurred_at"))
+        for span in spans:
+            created = span["first"] - dt.timedelta(days=self.rng.randint(1, 30), hours=self.rng.randint(0, 8))
+            Customer.objects.filter(pk=span["customer_id"]).update(created_at=created, updated_at=span["last"])
+            Contact.objects.filter(customer_id=span["customer_id"]).update(created_at=created, updated_at=created)
+            ChangeRecord.objects.filter(customer_id=span["customer_id"]).update(at=created)
 
     def _when(self) -> dt.datetime:
         day = self.now.astimezone(TZ).date() - dt.timedelta(days=self.rng.randrange(1, 730))
