@@ -18,3 +18,10 @@ def test_pages_outside_the_api_keep_html_404(client, rep):
     client.force_login(rep)
     r = client.get("/no-such-page/")
     assert r.status_code == 404 and r["Content-Type"].startswith("text/html")
+
+
+def test_chinese_text_is_sent_as_utf8_not_escapes(client, rep, customer, password):
+    token = client.post("/api/v1/auth/token", {"username": "rep", "password": password}, content_type="application/json").json()["token"]
+    r = client.get(f"/api/v1/customers/{customer.pk}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert "张三".encode() in r.content and b"\\u" not in r.content
+    assert r["Content-Type"] == "application/json; charset=utf-8"

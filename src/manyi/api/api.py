@@ -1,8 +1,18 @@
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from manyi.api import auth, contacts, customers, errors, interactions
 
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as itself (UTF-8), not as \\u escapes: readable in logs and
+    half the bytes on the wire."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="Manyi API",
     version="1",
     description="满意 CRM: customers, contacts and interactions. Get a token from POST /api/v1/auth/token.",
