@@ -185,3 +185,11 @@ def test_a_serving_agent_cannot_share_the_customer(as_user, agent, rep2, custome
     assert client.post(reverse("web:grant_add", args=[customer.pk]), {"user": rep2.pk, "kind": "shared"}).status_code == 403
     assert client.post(reverse("web:grant_remove", args=[customer.pk]), {"user": agent.pk, "kind": "service"}).status_code == 403
     assert list(CustomerAccess.objects.values_list("user__username", flat=True)) == ["agent"]
+
+
+def test_owner_filter_lists_the_team_and_keeps_the_choice(client, manager, rep, rep2, outsider, customer):
+    client.force_login(manager)
+    page = client.get("/customers/", {"owner": rep.pk}).content.decode()
+    assert f'<option value="{rep.pk}" selected>' in page
+    assert f'<option value="{rep2.pk}">' in page
+    assert f'value="{outsider.pk}"' not in page

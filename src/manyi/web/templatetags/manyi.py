@@ -1,5 +1,7 @@
 from django import template
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from manyi.core.text import format_phone
@@ -74,3 +76,13 @@ def sort_header(context, field: str, label: str):
         "aria_sort": "ascending" if ascending else "descending" if descending else "none",
         "title": _("Sort"),
     }
+
+
+@register.simple_tag
+def options(choices, selected, empty_label: str = ""):
+    """The <option>s of a filter <select>, built in Python: a template loop
+    over a few hundred owners cost an administrator's list page ~45 ms."""
+    selected = "" if selected is None else str(selected)
+    rows = [("", empty_label, "")] if empty_label else []
+    rows += [(str(value), label, " selected" if str(value) == selected else "") for value, label in choices]
+    return format_html_join("", '<option value="{}"{}>{}</option>', ((v, mark_safe(sel), label) for v, label, sel in rows))

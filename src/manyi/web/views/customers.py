@@ -34,6 +34,13 @@ def _filters(request) -> selectors.CustomerFilters:
     )
 
 
+def _owner_choices(user) -> list[tuple[int, str]] | None:
+    if not access.can_assign_owner(user):
+        return None
+    owners = access.assignable_owners(user).only("id", "username", "display_name", "first_name", "last_name")
+    return [(o.pk, str(o)) for o in owners]
+
+
 @page
 def customer_list(request):
     filters = _filters(request)
@@ -44,7 +51,7 @@ def customer_list(request):
         "page_obj": paginate(request, customers),
         "choices": {"kind": Kind.choices, "category": Category.choices, "importance": Importance.choices,
                     "grade": Grade.choices, "depth": Depth.choices},
-        "owners": access.assignable_owners(request.user) if access.can_assign_owner(request.user) else None,
+        "owners": _owner_choices(request.user),
         "can_create": access.can_create_customers(request.user),
     }  # fmt: skip
     template = "web/customers/list.html#results" if is_htmx(request) else "web/customers/list.html"
