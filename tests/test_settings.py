@@ -53,7 +53,7 @@ def test_postgresql_from_the_database_url(tmp_path):
     )
     assert found["engine"] == "django.db.backends.postgresql"
     assert (found["host"], found["port"], found["name"], found["user"]) == ("127.0.0.1", 5433, "crm", "manyi")
-    assert found["conn_max_age"] == 60 and "pragmas" not in found
+    assert found["conn_max_age"] == 600 and "pragmas" not in found
     assert found["allowed_hosts"] == ["crm.example.com", "127.0.0.1"]
     assert found["debug"] is True and found["time_zone"] == "Asia/Hong_Kong" and found["secret_key"] == "k" * 50
     assert not (tmp_path / "secret_key").exists()

@@ -208,7 +208,8 @@ def change_history(*, user: User, customer: Customer, limit: int | None = None, 
     `before` when given), with sensitive values masked for users who may not
     read them."""
     customer_check_visible(user=user, pk=customer.pk, include_deleted=True)
-    qs = ChangeRecord.objects.filter(customer=customer).select_related("actor", "contact")
+    # Prefetched, not joined, as in the interaction timeline: SQLite then stops after `limit` rows.
+    qs = ChangeRecord.objects.filter(customer=customer).prefetch_related("actor", "contact")
     if before:
         qs = qs.filter(at__lt=before)
     if limit:

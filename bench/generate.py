@@ -1,0 +1,646 @@
+"""Generate a large, realistic Manyi database for the scale benchmark.
+
+    python bench/generate.py --db sqlite   --customers 1000000 --interactions 10000000
+    python bench/generate.py --db postgres --customers 20000 --interactions 200000 --force
+
+A fresh data set is created once and reused by later runs (`--force` makes a
+new one). The schema comes from `manyi migrate`; rows are written straight
+through the database driver (sqlite3 executemany in large transactions, or
+PostgreSQL COPY), with secondary indexes and foreign keys dropped during the
+load and rebuilt afterwards.
+
+What is generated (deterministic for a given --seed):
+- TEAMS teams, each with one manager, REPS_PER_TEAM sales reps and one service
+  agent; one administrator. Every user's password is PASSWORD (hashed once).
+- customers: 60 % enterprises (城市 + 字号 + 行业 + 有限公司), 40 % individuals
+  (surname + given name), pinyin and initials from manyi.core.text, unique
+  E.164 mobiles, owner spread over the reps, team = owner's team, grades,
+  importance, depth, created/updated over three years, 0.5 % soft-deleted;
+  one "created" change record each; 1 % shared with a second rep of the team
+  and 2 % served by the team's agent.
+- interactions spread over the customers (skewed: a few customers get many)
+  and over the last two years, created_by = the owner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import datetime as dt
+import io
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT / "src"))
+
+# The `manyi` console script, run with this interpreter (works without the script on PATH too).
+MANYI = [sys.executable, "-c", "import sys; from manyi.cli import main; sys.argv[0] = 'manyi'; main()"]
+PASSWORD = "Bench-pass-2026"
+TEAMS = 30
+REPS_PER_TEAM = 10
+ADMIN = "bench_admin"
+NOW = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc)
+
+CITIES = (
+    "北京 上海 广州 深圳 杭州 南京 苏州 成都 重庆 武汉 西安 天津 长沙 郑州 青岛 济南 合肥 福州 厦门 宁波 "
+    "无锡 东莞 佛山 昆明 沈阳 大连 哈尔滨 长春 石家庄 太原 南昌 南宁 贵阳 兰州 乌鲁木齐 呼和浩特 海口 温州 绍兴 常州"
+).split()
+PROVINCE_OF = dict(zip(CITIES, (
+    "北京 上海 广东 广东 浙江 江苏 江苏 四川 重庆 湖北 陕西 天津 湖南 河南 山东 山东 安徽 福建 福建 浙江 "
+    "江苏 广东 广东 云南 辽宁 辽宁 黑龙江 吉林 河北 山西 江西 广西 贵州 甘肃 新疆 内蒙古 海南 浙江 浙江 江苏"
+).split()))
+BRAND_CHARS = (
+    "华盛鑫隆恒瑞泰达信诚宏远金源丰利德兴旺通安康辉煌明光天新星宇创博海辰云峰锦程嘉禾美佳汇聚合众鼎东方"
+    "中科智联数腾飞凯越卓优启航开元正伟业永福吉祥顺昌荣茂润泽清和平长青松柏兰竹梅龙凤鹏鸿雁朗晟昊弘睿铭轩瀚钧"
+)
+INDUSTRIES = (
+    "科技 贸易 实业 机械 电子 食品 建材 化工 物流 医药 纺织 服装 家具 汽车配件 新能源 信息技术 网络科技 生物科技 "
+    "环保科技 文化传媒 教育咨询 餐饮管理 酒店管理 房地产开发 建筑工程 农业开发 商贸 印刷 包装 五金 电气 仪器仪表 "
+    "光电 软件 供应链管理 投资管理 健康管理 广告 装饰工程 精密制造"
+).split()
+SUFFIXES = ["有限公司"] * 14 + ["有限责任公司"] * 2 + ["股份有限公司"] * 3 + ["集团有限公司"]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟"
+    "谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN_CHARS = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌宇浩凯俊帅婷雪梅琳晨欣怡佳颖子涵"
+    "思雨嘉欣宁馨梓萱一诺雨桐可馨欣妍子轩浩然宇航博文皓轩俊杰天佑明哲晓东晓燕海燕春梅秋菊冬梅立新振华建华国强"
+)
+INDUSTRY_EN = ["internet", "manufacturing", "retail", "finance", "healthcare", "education", "logistics", "energy"]
+SUBJECTS = ["季度回访", "新品介绍", "报价跟进", "合同续签", "售后问题", "发票咨询", "上门拜访", "节日问候", "需求沟通", "投诉处理"]
+TEXTS = [
+    "客户对新报价基本满意，希望下周安排技术人员上门演示。",
+    "电话沟通了交货期，客户表示可以接受，需尽快确认合同条款。",
+    "客户反映上批货物包装破损，已登记并承诺三个工作日内补发。",
+    "拜访客户采购负责人，了解到明年预算增加百分之二十。",
+    "微信沟通售后安装进度，客户催促尽快完成调试。",
+    "客户询问增值税专用发票开具事宜，已转财务处理。",
+    "节前问候，顺便介绍了新推出的会员积分活动。",
+    "客户对服务响应速度不太满意，需要主管跟进。",
+    "会议讨论了二期项目范围，客户倾向于分阶段实施。",
+    "客户表示竞争对手报价更低，希望我们给出更优惠的方案。",
+]
+CUSTOMER_BLANKS = {"province": "", "city": "", "industry": "", "employee_count": None, "leader_name": "", "gender": "",
+                   "birthday": None, "deleted_at": None, "deleted_by_id": None}
+KINDS = ["call"] * 5 + ["visit"] * 2 + ["email"] * 2 + ["chat"] * 3 + ["meeting", "note"]
+CHANNEL_OF = {"call": "phone", "visit": "in_person", "email": "email", "chat": "wechat", "meeting": "in_person", "note": "other"}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())}] {msg}", flush=True)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+class Target:
+    """Where one generated data set lives: a data dir plus, for PostgreSQL, a database URL."""
+
+    def __init__(self, db: str, customers: int, interactions: int, pg_url: str | None = None):
+        self.db = db
+        self.customers = customers
+        self.interactions = interactions
+        self.tag = f"c{customers}_i{interactions}"
+        self.data_dir = OUT / f"data-{db}-{self.tag}"
+        self.pg_url = f"{pg_url}/manyi_{self.tag}" if pg_url else None
+        self.marker = self.data_dir / "generated.json"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = dict(os.environ, MANYI_DATA_DIR=str(self.data_dir), MANYI_SECRET_KEY="bench-" + "x" * 50)
+        # This checkout's code, whatever `pip install -e` last pointed the environment at.
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)
+        env.pop("MANYI_DATABASE_URL", None)
+        if self.db == "postgres":
+            env["MANYI_DATABASE_URL"] = self.pg_url
+        return env
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "manyi.sqlite3"
+
+    def exists(self) -> bool:
+        if not self.marker.exists():
+            return False
+        if self.db == "sqlite":
+            return self.sqlite_path.exists()
+        import psycopg
+
+        try:
+            with psycopg.connect(self.pg_url, connect_timeout=5) as conn:
+                return conn.execute("select count(*) from customers_customer").fetchone()[0] > 0
+        except Exception:
+            return False
+
+    def migrate(self) -> float:
+        t0 = time.perf_counter()
+        subprocess.run([*MANYI, "migrate", "--no-input", "--skip-checks", "-v", "0"], env=self.env, check=True, cwd=ROOT)
+        return time.perf_counter() - t0
+
+
+# --------------------------------------------------------------------------- data
+
+
+class Names:
+    """Realistic Chinese names with pinyin/initials cached per distinct part."""
+
+    def __init__(self, rng: random.Random):
+        from manyi.core.text import initials_key, pinyin_key
+
+        self.rng = rng
+        self._py, self._ini = pinyin_key, initials_key
+        self.cache: dict[str, tuple[str, str]] = {}
+        self.surname_weights = [1.0 / (i + 3) for i in range(len(SURNAMES))]
+        self.surname_cum = []
+        acc = 0.0
+        for w in self.surname_weights:
+            acc += w
+            self.surname_cum.append(acc)
+
+    def keys(self, part: str) -> tuple[str, str]:
+        hit = self.cache.get(part)
+        if hit is None:
+            hit = self.cache[part] = (self._py(part), self._ini(part))
+        return hit
+
+    def company(self) -> tuple[str, str, str, str]:
+        r = self.rng
+        city = r.choice(CITIES)
+        parts = (city, r.choice(BRAND_CHARS) + r.choice(BRAND_CHARS), r.choice(INDUSTRIES), r.choice(SUFFIXES))
+        py, ini = zip(*(self.keys(p) for p in parts))
+        return "".join(parts), "".join(py), "".join(ini), city
+
+    def person(self) -> tuple[str, str, str]:
+        r = self.rng
+        surname = SURNAMES[bisect.bisect(self.surname_cum, r.random() * self.surname_cum[-1])]
+        given = r.choice(GIVEN_CHARS) + (r.choice(GIVEN_CHARS) if r.random() < 0.7 else "")
+        (p1, i1), (p2, i2) = self.keys(surname), self.keys(given)
+        return surname + given, p1 + p2, i1 + i2
+
+
+def ts(d: dt.datetime, db: str) -> str:
+    s = d.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return s if db == "sqlite" else s + "+00"
+
+
+def build_users(db: str) -> tuple[list[tuple], list[tuple], dict]:
+    """Teams and users. Returns (team rows, user rows, info for the benchmark)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "manyi.settings")
+    import django
+    from django.conf import settings as dj_settings
+
+    if not dj_settings.configured:
+        django.setup()
+    from django.contrib.auth.hashers import make_password
+
+    pw = make_password(PASSWORD)
+    now = ts(NOW, db)
+    teams = [(t, now, now, f"{'华东华南华北华中西南西北东北'[2 * (t % 7):2 * (t % 7) + 2]}{t:02d}组") for t in range(1, TEAMS + 1)]
+    users = []
+    uid = 0
+
+    def add(username, role, team, display, superuser=False):
+        nonlocal uid
+        uid += 1
+        users.append(dict(id=uid, password=pw, last_login=None, is_superuser=superuser, username=username, first_name="", last_name="",
+                          email=f"{username}@bench.manyi.test", is_staff=superuser, is_active=True, date_joined=now, role=role,
+                          display_name=display, phone="", team_id=team, is_demo=False))
+        return uid
+
+    add(ADMIN, "admin", None, "管理员", superuser=True)
+    reps: list[tuple[int, int]] = []
+    managers, agents = {}, {}
+    for t in range(1, TEAMS + 1):
+        managers[t] = add(f"mgr{t:02d}", "manager", t, f"经理{t:02d}")
+        agents[t] = add(f"agent{t:02d}", "service", t, f"客服{t:02d}")
+        for k in range(1, REPS_PER_TEAM + 1):
+            reps.append((add(f"rep{t:02d}{k:02d}", "sales", t, f"销售{t:02d}{k:02d}"), t))
+    info = {"admin": ADMIN, "manager": "mgr01", "rep": "rep0101", "password": PASSWORD, "reps": reps, "managers": managers, "agents": agents}
+    return teams, users, info
+
+
+def customer_rows(n: int, info: dict, db: str, seed: int):
+    """Yield (customer row dict, change row, grants) in id order."""
+    rng = random.Random(seed)
+    names = Names(rng)
+    reps = info["reps"]
+    team_reps: dict[int, list[int]] = {}
+    for uid, t in reps:
+        team_reps.setdefault(t, []).append(uid)
+    span = 3 * 365 * 86400
+    grades, gw = "ABCD", [1, 3, 4, 2]
+    importances, iw = ["key", "major", "ordinary", "small"], [1, 2, 5, 2]
+    depths = ["awareness", "contact", "satisfaction", "loyalty"]
+    categories, cw = ["consumer", "supplier", "agent", "other", "internal"], [14, 2, 2, 1, 1]
+    mobile_prefix = ["139", "138", "137", "136", "135", "150", "151", "158", "186", "188", "177", "199"]
+    for i in range(1, n + 1):
+        owner, team = reps[rng.randrange(len(reps))]
+        created = NOW - dt.timedelta(seconds=rng.randrange(span))
+        updated = created + dt.timedelta(seconds=rng.randrange(int((NOW - created).total_seconds()) + 1))
+        row = {
+            **CUSTOMER_BLANKS, "id": i, "created_at": ts(created, db), "updated_at": ts(updated, db), "owner_id": owner, "team_id": team,
+            "grade": rng.choices(grades, gw)[0], "importance": rng.choices(importances, iw)[0], "depth": rng.choice(depths),
+            "category": rng.choices(categories, cw)[0],
+            "mobile": f"+86{mobile_prefix[i % len(mobile_prefix)]}{(i * 7919) % 100_000_000:08d}",
+        }
+        if rng.random() < 0.6:
+            name, py, ini, city = names.company()
+            row.update(kind="enterprise", province=PROVINCE_OF[city], city=city, industry=rng.choice(INDUSTRY_EN),
+                       employee_count=rng.randrange(5, 5000), leader_name=names.person()[0])
+        else:
+            name, py, ini = names.person()
+            city = rng.choice(CITIES)
+            row.update(kind="individual", province=PROVINCE_OF[city], city=city, gender=rng.choice(("female", "male")),
+                       birthday=dt.date(1950 + rng.randrange(55), 1 + rng.randrange(12), 1 + rng.randrange(28)).isoformat())
+        row.update(name=name, name_pinyin=py, name_initials=ini)
+        if rng.random() < 0.005:
+            row["deleted_at"] = ts(updated, db)
+            row["deleted_by_id"] = owner
+        change = {"customer_id": i, "actor_id": owner, "at": row["created_at"], "action": "created",
+                  "changes": json.dumps([{"field": "name", "label": "名称", "old": "", "new": name}], ensure_ascii=False)}
+        grants = []
+        x = rng.random()
+        if x < 0.01:
+            other = rng.choice(team_reps[team])
+            if other != owner:
+                grants.append({"customer_id": i, "user_id": other, "kind": "shared", "created_at": row["updated_at"]})
+        elif x < 0.03:
+            grants.append({"customer_id": i, "user_id": info["agents"][team], "kind": "service", "created_at": row["updated_at"]})
+        yield row, change, grants, owner
+
+
+INTERACTION_COLUMNS = ["id", "created_at", "updated_at", "customer_id", "kind", "direction", "channel", "occurred_at",
+                       "subject", "text", "created_by_id"]
+
+
+def interaction_rows(n_inter: int, owners: list[int], db: str, seed: int):
+    """Interactions spread over customers (skewed) and the last two years, as tuples of INTERACTION_COLUMNS."""
+    rng = random.Random(seed + 1)
+    rand, randrange = rng.random, rng.randrange
+    n_cust = len(owners)
+    days = 2 * 365
+    start = NOW - dt.timedelta(days=days)
+    day_str = [(start + dt.timedelta(days=d)).strftime("%Y-%m-%d") for d in range(days)]
+    zone = "" if db == "sqlite" else "+00"
+    kinds = [(k, CHANNEL_OF[k]) for k in KINDS]
+    texts = [(SUBJECTS[k], TEXTS[k], "inbound" if k % 3 == 0 else "outbound") for k in range(len(TEXTS))]
+    for i in range(1, n_inter + 1):
+        # Squaring a uniform variate puts more interactions on some customers;
+        # a multiplicative hash spreads those over the id range.
+        c = (int(n_cust * rand() ** 2) * 2654435761) % n_cust
+        kind, channel = kinds[randrange(len(kinds))]
+        subject, text, direction = texts[randrange(len(texts))]
+        sec = randrange(86400)
+        s = f"{day_str[randrange(days)]} {sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}.000000{zone}"
+        yield (i, s, s, c + 1, kind, direction, channel, s, subject, text, owners[c])
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def _default_for(type_name: str, notnull: bool, db: str):
+    t = type_name.lower()
+    if not notnull:
+        return None
+    if "bool" in t:
+        return False if db == "postgres" else 0
+    if "int" in t or "numeric" in t or "decimal" in t or "real" in t or "double" in t:
+        return 0
+    if "json" in t:
+        return "[]"
+    if "date" in t or "time" in t:
+        return ts(NOW, db)
+    return ""
+
+
+class SqliteWriter:
+    def __init__(self, path: Path):
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-1000000; PRAGMA temp_store=MEMORY;")
+        self.dropped: list[str] = []
+
+    def columns(self, table: str) -> list[tuple[str, str, bool]]:
+        return [(r[1], r[2], bool(r[3]) and not r[5]) for r in self.conn.execute(f"PRAGMA table_info({table})")]
+
+    vendor = "sqlite"
+
+    def drop_indexes(self, tables: list[str]) -> None:
+        """Secondary indexes and triggers (rebuilt in bulk afterwards)."""
+        for table in tables:
+            for kind, name, sql in self.conn.execute(
+                "SELECT type, name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND tbl_name=? AND sql IS NOT NULL", (table,)
+            ).fetchall():
+                self.dropped.append(sql)
+                self.conn.execute(f'DROP {kind.upper()} "{name}"')
+
+    def recreate_indexes(self) -> None:
+        self.conn.execute("PRAGMA threads=2")
+        for sql in self.dropped:
+            t0 = time.perf_counter()
+            self.conn.execute(sql)
+            log(f"  {sql.split(' ON ')[0][:60]} {time.perf_counter() - t0:.1f}s")
+        self.dropped = []
+
+    def execute(self, sql: str) -> None:
+        self.conn.execute(sql)
+
+    def load(self, table: str, rows, total: int, batch: int = 50_000, columns: list[str] | None = None) -> None:
+        """rows: dicts, or tuples in the order of `columns`."""
+        cols = self.columns(table)
+        it = iter(rows)
+        first = next(it, None)
+        if first is None:
+            return
+        given = columns or list(first.keys())
+        if columns is None:
+            it = (tuple(r.get(c) for c in given) for r in it)
+            first = tuple(first.get(c) for c in given)
+        rest = [(c, _default_for(t, nn, "sqlite")) for c, t, nn in cols if c not in given]
+        placeholders = ", ".join(["?"] * len(given) + [_sqlite_literal(v) for _, v in rest])
+        sql = f'INSERT INTO {table} ({", ".join(given + [c for c, _ in rest])}) VALUES ({placeholders})'
+        t0 = time.perf_counter()
+        done = 0
+        buf = [first]
+        self.conn.execute("BEGIN")
+        for row in it:
+            buf.append(row)
+            if len(buf) >= batch:
+                self.conn.executemany(sql, buf)
+                done += len(buf)
+                buf = []
+                if done % (batch * 20) == 0:
+                    _progress(table, done, total, t0)
+        if buf:
+            self.conn.executemany(sql, buf)
+            done += len(buf)
+        self.conn.execute("COMMIT")
+        _progress(table, done, total, t0)
+
+    def finish(self) -> None:
+        t0 = time.perf_counter()
+        self.conn.execute("ANALYZE")
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        log(f"  ANALYZE {time.perf_counter() - t0:.1f}s")
+        self.conn.close()
+
+
+def _sqlite_literal(v) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, (int, float)):
+        return str(int(v))
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def _progress(table: str, done: int, total: int, t0: float) -> None:
+    el = time.perf_counter() - t0
+    log(f"  {table}: {done:,}/{total:,} rows, {el:.0f}s, {done / max(el, 1e-9):,.0f} rows/s")
+
+
+class PostgresWriter:
+    def __init__(self, url: str):
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.conn.execute("SET maintenance_work_mem = '1GB'")
+        self.conn.execute("SET synchronous_commit = off")
+        self.dropped: list[str] = []
+
+    def columns(self, table: str) -> list[tuple[str, str, bool]]:
+        return [
+            (r[0], r[1], r[2] == "NO" and r[3] is None and r[4] != "YES")
+            for r in self.conn.execute(
+                "SELECT column_name, data_type, is_nullable, column_default, is_identity FROM information_schema.columns "
+                "WHERE table_name = %s ORDER BY ordinal_position", (table,))
+        ]
+
+    vendor = "postgresql"
+
+    def execute(self, sql: str) -> None:
+        self.conn.execute(sql)
+
+    def drop_indexes(self, tables: list[str]) -> None:
+        """Secondary indexes, foreign keys and triggers (rebuilt in bulk afterwards)."""
+        for table in tables:
+            self.conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            self.dropped.append(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+            # foreign keys first (they are re-validated in one pass afterwards)
+            for name, definition in self.conn.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", (table,)
+            ).fetchall():
+                self.dropped.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+                self.conn.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+            for name, definition in self.conn.execute(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)", (table,)
+            ).fetchall():
+                self.dropped.insert(0, definition)
+                self.conn.execute(f'DROP INDEX "{name}"')
+
+    def recreate_indexes(self) -> None:
+        for sql in self.dropped:
+            t0 = time.perf_counter()
+            self.conn.execute(sql)
+            log(f"  {sql[:90]} {time.perf_counter() - t0:.1f}s")
+        self.dropped = []
+
+    def load(self, table: str, rows, total: int, batch: int = 20_000, columns: list[str] | None = None) -> None:
+        """rows: dicts, or tuples in the order of `columns`."""
+        cols = self.columns(table)
+        it = iter(rows)
+        first = next(it, None)
+        if first is None:
+            return
+        given = columns or list(first.keys())
+        if columns is None:
+            it = (tuple(r.get(c) for c in given) for r in it)
+            first = tuple(first.get(c) for c in given)
+        rest = [(c, _default_for(t, nn, "postgres")) for c, t, nn in cols if c not in given]
+        tail = "".join("\t" + _copy_text(v) for _, v in rest) + "\n"
+        t0 = time.perf_counter()
+        done = 0
+        with self.conn.transaction():
+            self.conn.execute(f"TRUNCATE {table} CASCADE")
+            with self.conn.cursor().copy(f'COPY {table} ({", ".join(given + [c for c, _ in rest])}) FROM STDIN WITH (FREEZE)') as cp:
+                buf = io.StringIO()
+                for row in _chain(first, it):
+                    buf.write("\t".join(map(_copy_text, row)))
+                    buf.write(tail)
+                    done += 1
+                    if done % batch == 0:
+                        cp.write(buf.getvalue())
+                        buf = io.StringIO()
+                        if done % (batch * 50) == 0:
+                            _progress(table, done, total, t0)
+                cp.write(buf.getvalue())
+        _progress(table, done, total, t0)
+        self.conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+            if any(c == "id" for c, _, _ in cols) else "SELECT 1")
+
+    def finish(self) -> None:
+        t0 = time.perf_counter()
+        self.conn.execute("VACUUM (ANALYZE)")
+        log(f"  VACUUM ANALYZE {time.perf_counter() - t0:.1f}s")
+        self.conn.close()
+
+
+def _chain(first, it):
+    yield first
+    yield from it
+
+
+def _copy_text(v) -> str:
+    if v is None:
+        return "\\N"
+    if v is True:
+        return "t"
+    if v is False:
+        return "f"
+    return str(v)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def rebuild_statements(vendor: str):
+    """Migrations that keep derived tables by triggers (switched off during the
+    load) say how to rebuild them in bulk, in a REBUILD = {vendor: [sql]} attribute."""
+    import importlib
+    import pkgutil
+
+    import manyi
+
+    for app in pkgutil.iter_modules(manyi.__path__):
+        if not app.ispkg:
+            continue
+        try:
+            migrations = importlib.import_module(f"manyi.{app.name}.migrations")
+        except ImportError:
+            continue
+        for m in sorted(pkgutil.iter_modules(migrations.__path__), key=lambda m: m.name):
+            module = importlib.import_module(f"{migrations.__name__}.{m.name}")
+            if vendor in getattr(module, "REBUILD", {}):
+                yield f"{app.name}.{m.name}", module.REBUILD[vendor]
+
+
+
+def generate(target: Target, *, seed: int = 2026, force: bool = False) -> dict:
+    """Create the data set unless it already exists. Returns the marker (timings, users)."""
+    if not force and target.exists():
+        marker = json.loads(target.marker.read_text())
+        log(f"reusing {target.db} data set {target.tag} (generated {marker['generated_at']}, {marker['seconds']['total']:.0f}s)")
+        return marker
+    t_all = time.perf_counter()
+    timings: dict[str, float] = {}
+    if target.data_dir.exists():
+        shutil.rmtree(target.data_dir)
+    target.data_dir.mkdir(parents=True)
+    if target.db == "postgres":
+        import psycopg
+
+        base, dbname = target.pg_url.rsplit("/", 1)
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            conn.execute(f"CREATE DATABASE \"{dbname}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
+    log(f"migrating {target.db} {target.tag} ...")
+    timings["migrate"] = target.migrate()
+    teams, users, info = build_users(target.db)
+    w = SqliteWriter(target.sqlite_path) if target.db == "sqlite" else PostgresWriter(target.pg_url)
+    big = ["customers_customer", "customers_changerecord", "customers_customeraccess", "interactions_interaction"]
+    w.drop_indexes(big)
+
+    t0 = time.perf_counter()
+    w.load("accounts_team", ({"id": t[0], "created_at": t[1], "updated_at": t[2], "name": t[3]} for t in teams), len(teams))
+    w.load("accounts_user", iter(users), len(users))
+    log(f"customers: generating and loading {target.customers:,} ...")
+    owners: list[int] = []
+    changes: list[dict] = []
+    grants: list[dict] = []
+
+    def custs():
+        for row, change, gs, owner in customer_rows(target.customers, info, target.db, seed):
+            owners.append(owner)
+            changes.append(change)
+            grants.extend(gs)
+            yield row
+
+    w.load("customers_customer", custs(), target.customers)
+    for g_id, g in enumerate(grants, 1):
+        g["id"] = g_id
+    w.load("customers_customeraccess", iter(grants), len(grants))
+    for c_id, c in enumerate(changes, 1):
+        c["id"] = c_id
+    w.load("customers_changerecord", iter(changes), len(changes))
+    del changes
+    timings["customers"] = time.perf_counter() - t0
+    log(f"interactions: generating and loading {target.interactions:,} ...")
+    t0 = time.perf_counter()
+    w.load("interactions_interaction", interaction_rows(target.interactions, owners, target.db, seed), target.interactions,
+           columns=INTERACTION_COLUMNS)
+    timings["interactions"] = time.perf_counter() - t0
+    log("rebuilding indexes and constraints ...")
+    t0 = time.perf_counter()
+    w.recreate_indexes()
+    for module, statements in rebuild_statements(w.vendor):
+        t1 = time.perf_counter()
+        for sql in statements:
+            w.execute(sql)
+        log(f"  {module}.REBUILD {time.perf_counter() - t1:.1f}s")
+    w.finish()
+    timings["indexes"] = time.perf_counter() - t0
+    timings["total"] = time.perf_counter() - t_all
+    shared = [g for g in grants if g["kind"] == "shared"]
+    marker = {
+        "db": target.db, "customers": target.customers, "interactions": target.interactions, "seed": seed,
+        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "seconds": timings,
+        "users": {k: info[k] for k in ("admin", "manager", "rep", "password")},
+        "rep_shared": sum(1 for g in shared if g["user_id"] == info["reps"][0][0]),
+        "size_mb": _size_mb(target),
+    }
+    target.marker.write_text(json.dumps(marker, indent=2, ensure_ascii=False))
+    log(f"generated {target.db} {target.tag} in {timings['total']:.0f}s ({marker['size_mb']:,} MB): "
+        + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()))
+    return marker
+
+
+def _size_mb(target: Target) -> int:
+    if target.db == "sqlite":
+        return int(target.sqlite_path.stat().st_size / 1e6)
+    import psycopg
+
+    with psycopg.connect(target.pg_url) as conn:
+        return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6)
+
+
+def main() -> None:
+    from pgcluster import PgCluster
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
+    p.add_argument("--customers", type=int, default=1_000_000)
+    p.add_argument("--interactions", type=int, default=10_000_000)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--force", action="store_true", help="regenerate even if the data set exists")
+    a = p.parse_args()
+    for db in (["sqlite", "postgres"] if a.db == "both" else [a.db]):
+        if db == "postgres":
+            with PgCluster() as pg:
+                generate(Target(db, a.customers, a.interactions, pg.url), seed=a.seed, force=a.force)
+        else:
+            generate(Target(db, a.customers, a.interactions), seed=a.seed, force=a.force)
+
+
+if __name__ == "__main__":
+    main()
