@@ -60,6 +60,7 @@ def normalize_phone(raw: str, region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=4096)
 def format_phone(e164: str) -> str:
     """+8613812345678 -> 138 1234 5678 for Chinese numbers, international format otherwise."""
     if not e164:
