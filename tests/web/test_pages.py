@@ -193,3 +193,15 @@ def test_owner_filter_lists_the_team_and_keeps_the_choice(client, manager, rep, 
     assert f'<option value="{rep.pk}" selected>' in page
     assert f'<option value="{rep2.pk}">' in page
     assert f'value="{outsider.pk}"' not in page
+
+
+def test_list_rows_escape_what_users_typed(client, rep):
+    from tests.factories import CustomerFactory
+
+    c = CustomerFactory(owner=rep, name="<script>alert(1)</script>有限公司", city="<b>杭州</b>")
+    c.tags.create(name="<i>VIP</i>")
+    client.force_login(rep)
+    page = client.get("/customers/").content.decode()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;有限公司" in page
+    assert "&lt;b&gt;杭州&lt;/b&gt;" in page and "&lt;i&gt;VIP&lt;/i&gt;" in page
+    assert f'href="/customers/{c.pk}/"' in page

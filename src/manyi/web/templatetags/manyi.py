@@ -1,6 +1,8 @@
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -86,3 +88,39 @@ def options(choices, selected, empty_label: str = ""):
     rows = [("", empty_label, "")] if empty_label else []
     rows += [(str(value), label, " selected" if str(value) == selected else "") for value, label in choices]
     return format_html_join("", '<option value="{}"{}>{}</option>', ((v, mark_safe(sel), label) for v, label, sel in rows))
+
+
+CUSTOMER_ROW = (
+    '<tr><td><a class="fw-medium" href="{}{}/">{}</a><div class="small">{}</div></td>'
+    '<td class="d-none d-md-table-cell"><i class="bi {} text-body-secondary" aria-hidden="true"></i> {}</td>'
+    '<td><span class="badge text-bg-{}">{}</span></td>'
+    '<td class="d-none d-md-table-cell"><span class="badge text-bg-{}">{}</span></td>'
+    '<td class="d-none d-lg-table-cell"><span class="badge text-bg-{}">{}</span></td>'
+    '<td class="d-none d-lg-table-cell text-nowrap">{}</td>'
+    '<td class="d-none d-xl-table-cell">{}</td>'
+    '<td class="d-none d-md-table-cell">{}</td>'
+    '<td class="text-nowrap small text-body-secondary" title="{}">{}</td></tr>'
+)
+
+
+@register.simple_tag
+def customer_rows(customers):
+    """The rows of the customer list, built in Python: the same markup as a
+    template loop at a fraction of its cost (the list page's hottest part).
+    Choice labels are translated once per page, not once per row."""
+    base = reverse("web:customer_detail", args=[0])[: -len("0/")]
+    labels = {name: {value: str(label) for value, label in Customer._meta.get_field(name).choices} for name in ("kind", "importance", "depth")}
+    rows = []
+    for c in customers:
+        updated = timezone.localtime(c.updated_at)
+        tags = format_html_join("", '<span class="badge rounded-pill text-bg-light border me-1">{}</span>', ((t.name,) for t in c.tags.all()))
+        rows.append(format_html(
+            CUSTOMER_ROW, base, c.pk, c.name, tags,
+            "bi-building" if c.kind == "enterprise" else "bi-person", labels["kind"].get(c.kind, c.kind),
+            grade_colour(c.grade), c.grade,
+            importance_colour(c.importance), labels["importance"].get(c.importance, c.importance),
+            depth_colour(c.depth), labels["depth"].get(c.depth, c.depth),
+            format_phone(c.mobile or c.phone), c.city, c.owner,
+            updated.strftime("%Y-%m-%d %H:%M"), updated.strftime("%Y-%m-%d"),
+        ))  # fmt: skip
+    return mark_safe("".join(rows))
