@@ -103,6 +103,20 @@ def log(msg: str) -> None:
 # --------------------------------------------------------------------------- targets
 
 
+def _as_tuples(rows, columns: list[str] | None):
+    """(column names, first row, iterator over the other rows), all rows as
+    tuples in column order; rows may be dicts (columns from the first) or
+    tuples in the order of `columns`. The first row is None when there are none."""
+    it = iter(rows)
+    first = next(it, None)
+    if first is None:
+        return columns or [], None, it
+    if columns is not None:
+        return columns, first, it
+    given = list(first.keys())
+    return given, tuple(first.get(c) for c in given), (tuple(r.get(c) for c in given) for r in it)
+
+
 class Target:
     """Where one generated data set lives: a data dir plus, for PostgreSQL, a database URL."""
 
@@ -357,14 +371,9 @@ class SqliteWriter:
     def load(self, table: str, rows, total: int, batch: int = 50_000, columns: list[str] | None = None) -> None:
         """rows: dicts, or tuples in the order of `columns`."""
         cols = self.columns(table)
-        it = iter(rows)
-        first = next(it, None)
+        given, first, it = _as_tuples(rows, columns)
         if first is None:
             return
-        given = columns or list(first.keys())
-        if columns is None:
-            it = (tuple(r.get(c) for c in given) for r in it)
-            first = tuple(first.get(c) for c in given)
         rest = [(c, _default_for(t, nn, "sqlite")) for c, t, nn in cols if c not in given]
         placeholders = ", ".join(["?"] * len(given) + [_sqlite_literal(v) for _, v in rest])
         sql = f'INSERT INTO {table} ({", ".join(given + [c for c, _ in rest])}) VALUES ({placeholders})'
@@ -458,14 +467,9 @@ class PostgresWriter:
     def load(self, table: str, rows, total: int, batch: int = 20_000, columns: list[str] | None = None) -> None:
         """rows: dicts, or tuples in the order of `columns`."""
         cols = self.columns(table)
-        it = iter(rows)
-        first = next(it, None)
+        given, first, it = _as_tuples(rows, columns)
         if first is None:
             return
-        given = columns or list(first.keys())
-        if columns is None:
-            it = (tuple(r.get(c) for c in given) for r in it)
-            first = tuple(first.get(c) for c in given)
         rest = [(c, _default_for(t, nn, "postgres")) for c, t, nn in cols if c not in given]
         tail = "".join("\t" + _copy_text(v) for _, v in rest) + "\n"
         t0 = time.perf_counter()
