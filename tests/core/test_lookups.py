@@ -24,3 +24,4 @@ def test_prefix_is_case_sensitive_and_callers_lower_case(rep):
     CustomerFactory(name="Apple", owner=rep)
     assert not Customer.objects.filter(name__prefix="apple").exists()
     assert Customer.objects.filter(name_pinyin__prefix="apple").exists()
+

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from manyi.core.models import TimeStampedModel
+from manyi.core.models import ChoiceLabelsMixin, TimeStampedModel
 
 
 class Team(TimeStampedModel):
@@ -28,7 +28,7 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
 
 
-class User(AbstractUser):
+class User(ChoiceLabelsMixin, AbstractUser):
     """A person who works in Manyi. `role` decides what they may see and do;
     `team` scopes a manager's and an analyst's view."""
 

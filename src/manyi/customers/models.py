@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from manyi.core.models import TimeStampedModel
+from manyi.core.models import ChoiceLabelsMixin, TimeStampedModel
 
 
 class Kind(models.TextChoices):
@@ -191,7 +191,7 @@ class AccessKind(models.TextChoices):
     SERVICE = "service", _("Served by")
 
 
-class CustomerAccess(models.Model):
+class CustomerAccess(ChoiceLabelsMixin):
     """Who else may see a customer: a rep it is shared with, or an agent who serves it."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="access_grants")
@@ -247,7 +247,7 @@ class ChangeAction(models.TextChoices):
     RESTORED = "restored", _("restored")
 
 
-class ChangeRecord(models.Model):
+class ChangeRecord(ChoiceLabelsMixin):
     """Append-only history of a customer and its contacts: who changed what, when,
     with the old and new value of every field."""
 
