@@ -7,8 +7,6 @@ pytestmark = pytest.mark.django_db
 
 
 def test_choice_labels_follow_the_active_language(rep):
-    from django.utils import translation
-
     c = CustomerFactory(owner=rep, kind="individual", grade="A")
     with translation.override("zh-hans"):
         assert c.get_kind_display() == "个人客户"
