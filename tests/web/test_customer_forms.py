@@ -108,3 +108,11 @@ def test_sensitive_fields_are_left_out_for_an_editor_who_may_not_see_them(rep, c
     form = CustomerForm(user=rep, instance=customer)
     assert not set(SENSITIVE_FIELDS) & set(form.fields)
     assert "高血压" not in str(form)
+
+
+def test_every_error_shows_in_one_round(as_user, rep):
+    body = _post(as_user(rep), reverse("web:customer_new"), {"email": "bad@", "mobile": "12345", "credit_code": "123"}).content.decode()
+    assert _error_next_to(body, "email", "Enter a valid email address.")
+    assert _error_next_to(body, "mobile", "is not a valid phone number")
+    assert _error_next_to(body, "credit_code", "18 letters and digits")
+    assert not Customer.objects.exists()

@@ -71,11 +71,11 @@ def _apply(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
         if value is None and instance._meta.get_field(name).get_internal_type() in ("CharField", "TextField", "EmailField", "URLField"):
             value = ""
         if name in PHONE_FIELDS and value:
-            try:
-                value = normalize_phone(value)
-            except PhoneError:
-                errors.setdefault(name, []).append(_("“%(value)s” is not a valid phone number; use e.g. 138 1234 5678 or 010-8888 6666.") % {"value": value})
+            message = phone_error(value)
+            if message:
+                errors.setdefault(name, []).append(message)
                 continue
+            value = normalize_phone(value)
         if name == "email" and value:
             value = value.lower()
         if name == "credit_code" and value:
@@ -94,10 +94,26 @@ def _validate(instance, errors: dict[str, list[str]], *, exclude: list[str]) -> 
         raise ValidationFailed(_("Please correct the fields marked below."), fields=errors)
 
 
-def _validate_credit_code(customer: Customer, errors: dict[str, list[str]]) -> None:
-    code = customer.credit_code
+def phone_error(value: str) -> str | None:
+    """Why a phone number is refused, or None; forms ask too, so that every
+    error shows in one round."""
+    try:
+        normalize_phone(value)
+    except PhoneError:
+        return _("“%(value)s” is not a valid phone number; use e.g. 138 1234 5678 or 010-8888 6666.") % {"value": value}
+    return None
+
+
+def credit_code_error(code: str) -> str | None:
     if code and (len(code) != 18 or not code.isalnum()):
-        errors.setdefault("credit_code", []).append(_("A unified social credit code has 18 letters and digits."))
+        return _("A unified social credit code has 18 letters and digits.")
+    return None
+
+
+def _validate_credit_code(customer: Customer, errors: dict[str, list[str]]) -> None:
+    message = credit_code_error(customer.credit_code)
+    if message:
+        errors.setdefault("credit_code", []).append(message)
 
 
 def _snapshot(instance, fields: tuple[str, ...]) -> dict[str, str]:

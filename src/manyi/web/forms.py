@@ -12,11 +12,12 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from manyi.core.text import format_phone
 from manyi.customers import access
 from manyi.customers.models import SENSITIVE_FIELDS, AccessKind, Contact, Customer
-from manyi.customers.services import CONTACT_FIELDS, CUSTOMER_FIELDS, PHONE_FIELDS
+from manyi.customers.services import CONTACT_FIELDS, CUSTOMER_FIELDS, PHONE_FIELDS, credit_code_error, phone_error
 from manyi.interactions.models import Interaction
 from manyi.interactions.services import FIELDS as INTERACTION_FIELDS
 from manyi.web.profile import CONTACT_GROUPS, CUSTOMER_GROUPS
 
+FORMAT_RULES = {**{name: phone_error for name in PHONE_FIELDS}, "credit_code": credit_code_error}
 TEXTAREA = forms.Textarea(attrs={"rows": 3})
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -48,6 +49,17 @@ class ServiceForm(forms.ModelForm):
     def fieldsets(self):
         """(group, bound fields) in display order, skipping fields this user does not get."""
         return [(g, [self[name] for name in g.fields if name in self.fields]) for g in self.groups]
+
+    def clean(self):
+        """Ask the services' format rules now, so a phone or code error shows
+        together with the form's own errors rather than in a second round."""
+        cleaned = super().clean()
+        for name, rule in FORMAT_RULES.items():
+            value = cleaned.get(name)
+            message = rule(value) if name in self.fields and value else None
+            if message:
+                self.add_error(name, message)
+        return cleaned
 
     def service_data(self) -> dict[str, Any]:
         return dict(self.cleaned_data)

@@ -26,6 +26,10 @@
 
   function init(root) {
     root.querySelectorAll("form[data-kind-form]").forEach(syncKind);
+    // A form sent back with errors: put the cursor in the first field that has one.
+    var error = root.querySelector(".invalid-feedback");
+    var field = error && error.parentElement.querySelector("input, select, textarea");
+    if (field) field.focus();
   }
 
   document.addEventListener("DOMContentLoaded", function () { init(document); });
