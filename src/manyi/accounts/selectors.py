@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from manyi.accounts.models import ApiToken, User
+from manyi.core.errors import NotFound
 
 
 def user_for_token(*, token: str) -> User | None:
@@ -24,3 +27,13 @@ def user_for_token(*, token: str) -> User | None:
     if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
     return record.user
+
+
+def active_user_get(*, ref: Any, field: str = "owner") -> User:
+    """An active user by id or username; NotFound names `field` when there is none."""
+    try:
+        if isinstance(ref, int) or str(ref).isdigit():
+            return User.objects.get(pk=int(ref), is_active=True)
+        return User.objects.get(username=ref, is_active=True)
+    except User.DoesNotExist as exc:
+        raise NotFound(_("No such user."), fields={field: [_("No such user.")]}) from exc

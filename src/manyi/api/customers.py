@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from manyi.accounts.selectors import active_user_get
 from manyi.api.errors import ERRORS, WRITE_ERRORS, referenced
 from manyi.api.pagination import Page, PageParams, paginate
 from manyi.api.schemas import (
@@ -34,7 +35,7 @@ def _data(payload: CustomerPatch) -> dict:
     data = payload.model_dump(exclude_unset=True)
     if data.get("owner") is not None:
         with referenced("owner"):
-            data["owner"] = services.get_user_or_error(data["owner"])
+            data["owner"] = active_user_get(ref=data["owner"])
     return data
 
 

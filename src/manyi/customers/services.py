@@ -13,17 +13,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manyi.accounts.models import User
-from manyi.core.errors import NotFound, PermissionDenied, ValidationFailed
-from manyi.core.text import PhoneError, initials_key, normalize_phone, normalize_text, pinyin_key
+from manyi.core.errors import PermissionDenied, ValidationFailed
+from manyi.core.text import (
+    PhoneError,
+    initials_key,
+    normalize_phone,
+    normalize_text,
+    pinyin_key,
+)
 from manyi.customers import access
 from manyi.customers.models import (
+    SENSITIVE_FIELDS,
     AccessKind,
     ChangeAction,
     ChangeRecord,
     Contact,
     Customer,
     CustomerAccess,
-    SENSITIVE_FIELDS,
     Tag,
 )
 
@@ -339,12 +345,3 @@ def contact_delete(*, by: User, contact: Contact) -> None:
         return
     Contact.objects.filter(pk=contact.pk).update(deleted_at=timezone.now())
     ChangeRecord.objects.create(customer=contact.customer, contact=contact, actor=by, action=ChangeAction.DELETED, changes=[])
-
-
-def get_user_or_error(username_or_id: Any, field: str = "owner") -> User:
-    try:
-        if isinstance(username_or_id, int) or str(username_or_id).isdigit():
-            return User.objects.get(pk=int(username_or_id), is_active=True)
-        return User.objects.get(username=username_or_id, is_active=True)
-    except User.DoesNotExist as exc:
-        raise NotFound(_("No such user."), fields={field: [_("No such user.")]}) from exc

@@ -7,6 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from manyi.accounts.selectors import active_user_get
 from manyi.core.errors import ValidationFailed
 from manyi.customers import access, selectors, services, styles
 from manyi.customers.models import Category, Depth, Grade, Importance, Kind, Tag
@@ -197,7 +198,7 @@ def grant_add(request, pk):
 @require_POST
 def grant_remove(request, pk):
     customer = selectors.customer_get(user=request.user, pk=pk)
-    user = services.get_user_or_error(request.POST.get("user", ""))
+    user = active_user_get(ref=request.POST.get("user", ""))
     services.customer_revoke_access(by=request.user, customer=customer, user=user, kind=request.POST.get("kind", ""))
     messages.success(request, _("Access of %(user)s removed.") % {"user": user})
     return redirect(reverse("web:customer_detail", args=[customer.pk]) + "#access")
