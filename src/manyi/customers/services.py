@@ -3,8 +3,6 @@ all call these functions: one write path per action."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -55,8 +53,6 @@ def _display(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "✓" if value else "✗"
-    if isinstance(value, (dt.date, Decimal, int, float)):
-        return str(value)
     return str(value)
 
 
@@ -71,10 +67,11 @@ def _apply(instance, data: dict[str, Any], allowed: tuple[str, ...]) -> dict[str
         if name not in data:
             continue
         value = data[name]
+        kind = instance._meta.get_field(name).get_internal_type()
         if isinstance(value, str):
-            value = normalize_text(value) if name not in ("notes", "leader_background", "resume", "family_notes",
-                                                          "health_notes", "preferences", "lifestyle", "purchase_story") else value.strip()
-        if value is None and instance._meta.get_field(name).get_internal_type() in ("CharField", "TextField", "EmailField", "URLField"):
+            # Free text keeps its inner spacing and line breaks; one-line fields are normalised.
+            value = value.strip() if kind == "TextField" else normalize_text(value)
+        if value is None and kind in ("CharField", "TextField", "EmailField", "URLField"):
             value = ""
         if name in PHONE_FIELDS and value:
             message = phone_error(value)

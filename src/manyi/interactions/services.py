@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +33,7 @@ def interaction_create(*, by: User, customer: Customer, data: dict[str, Any]) ->
             setattr(item, name, value.strip() if isinstance(value, str) else value)
     if item.occurred_at is None:
         item.occurred_at = timezone.now()
-    elif item.occurred_at > timezone.now() + timezone.timedelta(days=1) and item.kind != "visit":
+    elif item.occurred_at > timezone.now() + timedelta(days=1) and item.kind != "visit":
         errors.setdefault("occurred_at", []).append(_("Only a planned visit can lie in the future."))
     contact = data.get("contact")
     if contact is not None:
@@ -43,8 +45,8 @@ def interaction_create(*, by: User, customer: Customer, data: dict[str, Any]) ->
         errors.setdefault("text", []).append(_("Write what was said or done."))
     try:
         item.full_clean(exclude=["customer", "contact", "created_by", *errors])
-    except Exception as exc:  # django ValidationError
-        for field, messages in getattr(exc, "message_dict", {}).items():
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
             errors.setdefault(field, []).extend(messages)
     if errors:
         raise ValidationFailed(_("Please correct the fields marked below."), fields=errors)
