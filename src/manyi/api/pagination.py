@@ -1,4 +1,9 @@
-"""Page-number pagination: {items, total, page, page_size, pages}."""
+"""Page-number pagination: {items, total, total_capped, page, page_size, pages, has_next}.
+
+Counting stops at COUNT_CAP: past it `total` is COUNT_CAP, `total_capped` is
+true and `pages` is null (counting a million rows costs more than the page
+itself); `has_next` always says whether another page follows, so a client
+can read every page either way."""
 
 from math import ceil
 from typing import Generic, TypeVar
@@ -10,6 +15,7 @@ from ninja import Field, Schema
 from manyi.api.schemas import InputSchema
 
 T = TypeVar("T")
+COUNT_CAP = 10_000
 
 
 class PageParams(InputSchema):
@@ -19,16 +25,29 @@ class PageParams(InputSchema):
 
 class Page(Schema, Generic[T]):
     items: list[T]
-    total: int
+    total: int = Field(description=f"Exact up to {COUNT_CAP:,}; past that {COUNT_CAP:,} with total_capped true.")
+    total_capped: bool
     page: int
     page_size: int
-    pages: int
+    pages: int | None = Field(description="Null when the total is capped.")
+    has_next: bool
 
 
-def paginate(qs: QuerySet, params: PageParams) -> dict:
-    """One COUNT and one slice; a page past the end is empty."""
-    total = qs.count()
+def paginate(rows, params: PageParams) -> dict:
+    """One capped COUNT and one slice (a row more, to know whether a next
+    page exists). `rows` is a QuerySet or a selectors' listing with count()
+    and slicing of its own."""
+    counted = rows.order_by()[: COUNT_CAP + 1].count() if isinstance(rows, QuerySet) else rows.count()
+    capped = counted > COUNT_CAP
     start = (params.page - 1) * params.page_size
-    items = list(qs[start : start + params.page_size]) if start < total else []
-    pages = ceil(total / params.page_size)
-    return {"items": items, "total": total, "page": params.page, "page_size": params.page_size, "pages": pages}
+    items = list(rows[start : start + params.page_size + 1]) if capped or start < counted else []
+    total = min(counted, COUNT_CAP)
+    return {
+        "items": items[: params.page_size],
+        "total": total,
+        "total_capped": capped,
+        "page": params.page,
+        "page_size": params.page_size,
+        "pages": None if capped else ceil(total / params.page_size),
+        "has_next": len(items) > params.page_size,
+    }

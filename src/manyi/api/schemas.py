@@ -215,8 +215,9 @@ class CustomerListItem(Schema):
     updated_at: datetime
 
     @staticmethod
-    def resolve_tags(obj: Customer) -> list[str]:
-        return [t.name for t in obj.tags.all()]
+    def resolve_tags(obj) -> list[str]:
+        """A list row (selectors.CustomerRow) carries its tag names; a Customer its tags."""
+        return obj.tags if isinstance(obj.tags, list) else [t.name for t in obj.tags.all()]
 
 
 def _sensitive(name: str) -> staticmethod:

@@ -23,6 +23,11 @@ class ChoiceLabelsMixin(models.Model):
     class Meta:
         abstract = True
 
+    @classmethod
+    def choice_labels(cls, name: str) -> dict:
+        """{value: label} of a choice field, in the active language."""
+        return _choice_labels(cls._meta.get_field(name), get_language())
+
     def _get_FIELD_display(self, field):
         value = getattr(self, field.attname)
         return _choice_labels(field, get_language()).get(make_hashable(value), force_str(value, strings_only=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 10_000
@@ -13,13 +14,15 @@ COUNT_CAP = 10_000
 class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
-        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+        if isinstance(self.object_list, QuerySet):
+            return self.object_list.order_by()[: COUNT_CAP + 1].count()
+        return self.object_list.count()  # a CustomerListing, capped itself
 
     @property
     def capped(self) -> bool:
         return self.count > COUNT_CAP
 
 
-def paginate(request, queryset) -> Page:
-    paginator = CappedPaginator(queryset, settings.MANYI_PAGE_SIZE)
+def paginate(request, rows) -> Page:
+    paginator = CappedPaginator(rows, settings.MANYI_PAGE_SIZE)
     return paginator.get_page(request.GET.get("page"))

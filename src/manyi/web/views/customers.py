@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -10,19 +9,13 @@ from django.views.decorators.http import require_POST
 from manyi.accounts.selectors import active_user_get
 from manyi.core.errors import ValidationFailed
 from manyi.customers import access, selectors, services, styles
-from manyi.customers.models import Category, Depth, Grade, Importance, Kind, Tag
+from manyi.customers.models import Customer
 from manyi.interactions.selectors import customer_timeline
 from manyi.web.errors import add_service_errors, page, require
 from manyi.web.forms import CustomerForm, GrantForm, InteractionForm
 from manyi.web.htmx import is_htmx
-from manyi.web.pagination import paginate
+from manyi.web.pagination import COUNT_CAP, paginate
 from manyi.web.profile import profile_sections
-
-LIST_COLUMNS = (
-    "id", "kind", "name", "category", "importance", "grade", "depth", "city", "mobile", "phone", "updated_at",
-    "owner__id", "owner__username", "owner__display_name", "owner__first_name", "owner__last_name",
-)  # fmt: skip
-
 
 def _filters(request) -> selectors.CustomerFilters:
     get = request.GET
@@ -38,20 +31,17 @@ def _filters(request) -> selectors.CustomerFilters:
 def _owner_choices(user) -> list[tuple[int, str]] | None:
     if not access.can_assign_owner(user):
         return None
-    owners = access.assignable_owners(user).only("id", "username", "display_name", "first_name", "last_name")
-    return [(o.pk, str(o)) for o in owners]
+    owners = access.assignable_owners(user).values_list("id", "display_name", "first_name", "last_name", "username")
+    return [(pk, selectors.owner_name(*names)) for pk, *names in owners]
 
 
 @page
 def customer_list(request):
     filters = _filters(request)
-    customers = selectors.customer_list(user=request.user, filters=filters).only(*LIST_COLUMNS)
-    customers = customers.prefetch_related(Prefetch("tags", queryset=Tag.objects.only("id", "name")))
     context = {
         "filters": filters,
-        "page_obj": paginate(request, customers),
-        "choices": {"kind": Kind.choices, "category": Category.choices, "importance": Importance.choices,
-                    "grade": Grade.choices, "depth": Depth.choices},
+        "page_obj": paginate(request, selectors.CustomerListing(user=request.user, filters=filters, cap=COUNT_CAP)),
+        "choices": {name: Customer.choice_labels(name).items() for name in ("kind", "category", "importance", "grade", "depth")},
         "owners": _owner_choices(request.user),
         "can_create": access.can_create_customers(request.user),
     }  # fmt: skip
