@@ -5,9 +5,8 @@ an outsider learns nothing, not even that it exists."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
-from datetime import datetime
-from datetime import timezone as dt_timezone
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -19,7 +18,13 @@ from manyi.accounts.models import Role, User
 from manyi.core.errors import NotFound
 from manyi.core.text import normalize_text, phone_search_key, pinyin_key
 from manyi.customers import access
-from manyi.customers.models import SENSITIVE_FIELDS, ChangeRecord, Contact, Customer, Tag
+from manyi.customers.models import (
+    SENSITIVE_FIELDS,
+    ChangeRecord,
+    Contact,
+    Customer,
+    Tag,
+)
 
 SORTS = {
     "name": ("name_pinyin", "id"),
@@ -178,7 +183,7 @@ _TAGS_SQL = (
 
 def _aware(value: datetime) -> datetime:
     """SQLite returns stored UTC times without a zone; PostgreSQL with one."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt_timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def owner_name(display: str, first: str, last: str, username: str) -> str:
@@ -208,14 +213,16 @@ class CustomerListing:
             scope = access.visible_parts(user)
         self.parts = [_filtered(part, self.filters) for part in scope]
 
+    def _union(self, *columns: str) -> QuerySet:
+        first, *rest = (part.values_list(*columns) for part in self.parts)
+        return first.union(*rest, all=True) if rest else first
+
     @cached_property
     def _ids_sql(self) -> tuple[str, tuple]:
-        """The ordered ids (with their sort keys), compiled once for count() and
-        every page: building the union's SQL costs more than running it."""
+        """The ordered ids (with their sort keys), compiled once for every page:
+        building the union's SQL costs more than running it."""
         columns = dict.fromkeys(["id", *(name.lstrip("-") for name in self.order)])
-        first, *rest = (part.values_list(*columns) for part in self.parts)
-        union = first.union(*rest, all=True) if rest else first
-        sql, params = union.order_by(*self.order).query.sql_with_params()
+        sql, params = self._union(*columns).order_by(*self.order).query.sql_with_params()
         return sql, tuple(params)
 
     def _run(self, sql: str, params: tuple) -> list[tuple]:
@@ -226,8 +233,7 @@ class CustomerListing:
     def count(self) -> int:
         if not self.parts:
             return 0
-        sql, params = self._ids_sql
-        return self._run(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(self.cap) + 1}) AS listed", params)[0][0]
+        return self._union("id").order_by()[: self.cap + 1].count()
 
     def __getitem__(self, page: slice) -> list[CustomerRow]:
         if not self.parts:
@@ -258,7 +264,17 @@ def customer_get(*, user: User, pk: Any, include_deleted: bool = False) -> Custo
     customer = scope.select_related("owner", "team").prefetch_related("tags").filter(pk=pk).first()
     if customer is None:
         raise NotFound(_("Customer not found."))
+    customer._read_for = user.pk
     return customer
+
+
+def customer_check_held(*, user: User, customer: Customer, include_deleted: bool = False) -> None:
+    """customer_check_visible for a read given a customer object: no query
+    when customer_get loaded this very object for this user (the 360° page's
+    contacts, timeline and history would each check again)."""
+    if getattr(customer, "_read_for", None) == user.pk and (include_deleted or customer.deleted_at is None):
+        return
+    customer_check_visible(user=user, pk=customer.pk, include_deleted=include_deleted)
 
 
 def customer_check_visible(*, user: User, pk: Any, include_deleted: bool = False) -> None:
@@ -281,7 +297,7 @@ def customer_profile(*, user: User, customer: Customer) -> dict[str, Any]:
 
 def contact_list(*, user: User, customer: Customer) -> QuerySet[Contact]:
     """Contacts of a customer the caller has already fetched through customer_get."""
-    customer_check_visible(user=user, pk=customer.pk)
+    customer_check_held(user=user, customer=customer)
     return customer.contacts.filter(deleted_at__isnull=True).order_by("-is_key_person", "name_pinyin")
 
 
@@ -321,7 +337,7 @@ def change_history(*, user: User, customer: Customer, limit: int | None = None, 
     """Changes to the customer and its contacts, newest first (older than
     `before` when given), with sensitive values masked for users who may not
     read them."""
-    customer_check_visible(user=user, pk=customer.pk, include_deleted=True)
+    customer_check_held(user=user, customer=customer, include_deleted=True)
     # Prefetched, not joined, as in the interaction timeline: SQLite then stops after `limit` rows.
     qs = ChangeRecord.objects.filter(customer=customer).prefetch_related("actor", "contact")
     if before:

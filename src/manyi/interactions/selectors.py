@@ -11,7 +11,7 @@ from manyi.accounts.models import User
 from manyi.core.errors import NotFound
 from manyi.customers import access
 from manyi.customers.models import ChangeRecord, Customer
-from manyi.customers.selectors import change_history, customer_check_visible, customer_get
+from manyi.customers.selectors import change_history, customer_check_held, customer_get
 from manyi.interactions.models import Interaction
 
 
@@ -67,7 +67,7 @@ class TimelineEntry:
 
 def customer_timeline(*, user: User, customer: Customer, limit: int = 50, before: datetime | None = None) -> list[TimelineEntry]:
     """Interactions and change history of one customer, newest first."""
-    customer_check_visible(user=user, pk=customer.pk)
+    customer_check_held(user=user, customer=customer)
     # Related rows are prefetched, not joined: with a join between the index
     # and the LIMIT, SQLite sorts all of a customer's interactions (thousands
     # for a key account) instead of stopping after `limit`.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("customers/<int:pk>/access/", customers.grant_add, name="grant_add"),
     path("customers/<int:pk>/access/remove/", customers.grant_remove, name="grant_remove"),
     path("customers/<int:pk>/interactions/new/", interactions.interaction_new, name="interaction_new"),
+    path("customers/<int:pk>/interactions/form/", interactions.interaction_form, name="interaction_form"),
     path("customers/<int:pk>/contacts/new/", contacts.contact_new, name="contact_new"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),

@@ -1,14 +1,14 @@
 from html import escape
 
 from django import template
-from django.core.exceptions import FieldDoesNotExist
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from manyi.core.text import format_phone
-from manyi.customers.models import Contact, Customer
+from manyi.customers.models import Customer
+from manyi.web import fragments
 
 register = template.Library()
 
@@ -20,33 +20,6 @@ DEPTH_COLOURS = {"awareness": "light", "contact": "info", "satisfaction": "prima
 @register.filter
 def phone(value: str) -> str:
     return format_phone(value)
-
-
-def _model_field(name: str):
-    for model in (Customer, Contact):
-        try:
-            return model._meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-    return None
-
-
-@register.filter
-def change_label(change: dict) -> str:
-    """The changed field's name in the reader's language (history stores the writer's)."""
-    field = _model_field(change["field"])
-    return field.verbose_name if field is not None and hasattr(field, "verbose_name") else change["label"]
-
-
-@register.filter
-def change_value(value: str, field: str) -> str:
-    """A value from the change history as people read it: choice labels, formatted phones."""
-    if not value:
-        return value
-    if field in ("phone", "mobile", "fax"):
-        return format_phone(value)
-    model_field = _model_field(field)
-    return dict(model_field.choices or ()).get(value, value) if model_field is not None else value
 
 
 @register.filter
@@ -129,3 +102,13 @@ def customer_rows(rows):
             updated.strftime("%Y-%m-%d %H:%M"), updated.strftime("%Y-%m-%d"),
         ))  # fmt: skip
     return mark_safe("".join(out))
+
+
+@register.simple_tag
+def timeline_entries(entries):
+    return fragments.timeline_entries(entries)
+
+
+@register.simple_tag
+def profile_rows(section):
+    return fragments.profile_rows(section)

@@ -16,6 +16,15 @@ DETAIL = "web/customers/detail.html"
 
 
 @page
+def interaction_form(request, pk):
+    """The empty "log an interaction" form, fetched when the user opens it on the 360° page."""
+    customer = selectors.customer_get(user=request.user, pk=pk)
+    require(access.can_log_interaction(request.user, customer), _("Your role may not log interactions."))
+    form = InteractionForm(contacts=selectors.contact_list(user=request.user, customer=customer))
+    return render(request, f"{DETAIL}#interaction_form", {"customer": customer, "interaction_form": form})
+
+
+@page
 @require_POST
 def interaction_new(request, pk):
     """Log an interaction. With htmx the new entry is prepended to the timeline
@@ -40,7 +49,7 @@ def interaction_new(request, pk):
     if is_htmx(request):
         return render(request, f"{DETAIL}#interaction_created", {
             "customer": customer,
-            "entry": TimelineEntry(at=item.occurred_at, kind="interaction", interaction=item),
+            "entries": [TimelineEntry(at=item.occurred_at, kind="interaction", interaction=item)],
             "interaction_form": InteractionForm(contacts=contacts),
         })  # fmt: skip
     messages.success(request, _("Interaction logged."))
