@@ -113,7 +113,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA synchronous=NORMAL;"
             "PRAGMA busy_timeout=10000;"
             "PRAGMA cache_size=-65536;"
-            "PRAGMA mmap_size=1073741824;"
+            "PRAGMA mmap_size=2147418112;"
             "PRAGMA temp_store=MEMORY;"
         ),
         "transaction_mode": "IMMEDIATE",

@@ -261,7 +261,7 @@ def customer_get(*, user: User, pk: Any, include_deleted: bool = False) -> Custo
     except (TypeError, ValueError):
         raise NotFound(_("Customer not found.")) from None
     scope = access.visible_customers(user, include_deleted=include_deleted and user.is_admin)
-    customer = scope.select_related("owner", "team").prefetch_related("tags").filter(pk=pk).first()
+    customer = scope.select_related("owner").prefetch_related("tags").filter(pk=pk).first()
     if customer is None:
         raise NotFound(_("Customer not found."))
     customer._read_for = user.pk
@@ -333,13 +333,19 @@ def contact_get(*, user: User, pk: Any) -> Contact:
     return contact
 
 
-def change_history(*, user: User, customer: Customer, limit: int | None = None, before: datetime | None = None) -> list[ChangeRecord]:
+def change_history(
+    *, user: User, customer: Customer, limit: int | None = None, before: datetime | None = None, related: bool = True
+) -> list[ChangeRecord]:
     """Changes to the customer and its contacts, newest first (older than
     `before` when given), with sensitive values masked for users who may not
-    read them."""
+    read them. related=False leaves `actor` and `contact` to the caller
+    (the timeline loads them with the interactions' in one query each)."""
     customer_check_held(user=user, customer=customer, include_deleted=True)
-    # Prefetched, not joined, as in the interaction timeline: SQLite then stops after `limit` rows.
-    qs = ChangeRecord.objects.filter(customer=customer).prefetch_related("actor", "contact")
+    # Related rows are attached afterwards, not joined, as in the interaction
+    # timeline: SQLite then stops after `limit` rows.
+    qs = ChangeRecord.objects.filter(customer=customer)
+    if related:
+        qs = qs.prefetch_related("actor", "contact")
     if before:
         qs = qs.filter(at__lt=before)
     if limit:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from manyi.accounts.models import User
 from manyi.core.errors import NotFound
 from manyi.customers import access
-from manyi.customers.models import ChangeRecord, Customer
+from manyi.customers.models import ChangeRecord, Contact, Customer
 from manyi.customers.selectors import change_history, customer_check_held, customer_get
 from manyi.interactions.models import Interaction
 
@@ -65,20 +65,43 @@ class TimelineEntry:
     change: ChangeRecord | None = None
 
 
-def customer_timeline(*, user: User, customer: Customer, limit: int = 50, before: datetime | None = None) -> list[TimelineEntry]:
-    """Interactions and change history of one customer, newest first."""
+def customer_timeline(
+    *, user: User, customer: Customer, limit: int = 50, before: datetime | None = None, contacts: list[Contact] | None = None
+) -> list[TimelineEntry]:
+    """Interactions and change history of one customer, newest first.
+
+    Related rows are attached afterwards, not joined: with a join between the
+    index and the LIMIT, SQLite sorts all of a customer's interactions
+    (thousands for a key account) instead of stopping after `limit`. The
+    people who logged or changed something come in one query; contacts from
+    `contacts` (the customer's, when the caller has them) or one query."""
     customer_check_held(user=user, customer=customer)
-    # Related rows are prefetched, not joined: with a join between the index
-    # and the LIMIT, SQLite sorts all of a customer's interactions (thousands
-    # for a key account) instead of stopping after `limit`.
-    interactions = Interaction.objects.filter(customer=customer).prefetch_related("contact", "created_by").order_by("-occurred_at", "-id")
+    interactions = Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-id")
     if before:
         interactions = interactions.filter(occurred_at__lt=before)
-    entries = [TimelineEntry(at=i.occurred_at, kind="interaction", interaction=i) for i in interactions[:limit]]
-    changes = change_history(user=user, customer=customer, limit=limit, before=before)
+    items = list(interactions[:limit])
+    changes = change_history(user=user, customer=customer, limit=limit, before=before, related=False)
+    _attach(items, changes, contacts)
+    entries = [TimelineEntry(at=i.occurred_at, kind="interaction", interaction=i) for i in items]
     entries += [TimelineEntry(at=c.at, kind="change", change=c) for c in changes]
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
+
+
+def _attach(items: list[Interaction], changes: list[ChangeRecord], contacts: list[Contact] | None) -> None:
+    user_ids = {i.created_by_id for i in items} | {c.actor_id for c in changes}
+    users = User.objects.in_bulk(user_ids - {None})
+    known = {c.pk: c for c in contacts or ()}
+    contact_ids = {i.contact_id for i in items} | {c.contact_id for c in changes}
+    missing = contact_ids - set(known) - {None}
+    if missing:
+        known.update(Contact.objects.in_bulk(missing))
+    for i in items:
+        i.created_by = users.get(i.created_by_id)
+        i.contact = known.get(i.contact_id)
+    for c in changes:
+        c.actor = users.get(c.actor_id)
+        c.contact = known.get(c.contact_id)
 
 
 def recent_interactions(*, user: User, limit: int = 10) -> QuerySet[Interaction]:

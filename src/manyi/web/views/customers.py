@@ -99,9 +99,9 @@ def customer_edit(request, pk):
 TIMELINE_PAGE = 20
 
 
-def timeline_page(user, customer, before=None) -> dict:
+def timeline_page(user, customer, before=None, contacts=None) -> dict:
     """One page of the timeline and, when older entries exist, the time to continue from."""
-    entries = customer_timeline(user=user, customer=customer, limit=TIMELINE_PAGE + 1, before=before)
+    entries = customer_timeline(user=user, customer=customer, limit=TIMELINE_PAGE + 1, before=before, contacts=contacts)
     more = len(entries) > TIMELINE_PAGE
     entries = entries[:TIMELINE_PAGE]
     return {"timeline": entries, "timeline_more": entries[-1].at.isoformat() if more else ""}
@@ -110,7 +110,7 @@ def timeline_page(user, customer, before=None) -> dict:
 def detail_context(request, customer, *, interaction_form=None):
     user = request.user
     profile = selectors.customer_profile(user=user, customer=customer)
-    contacts = selectors.contact_list(user=user, customer=customer)
+    contacts = list(selectors.contact_list(user=user, customer=customer))
     can_edit = access.can_edit(user, customer)
     context = {
         "customer": customer,
@@ -118,7 +118,7 @@ def detail_context(request, customer, *, interaction_form=None):
         "contacts": [(c, styles.social_style_advice(c.social_style), styles.temperament_advice(c.temperament)) for c in contacts],
         "style_advice": styles.social_style_advice(customer.social_style),
         "temperament_advice": styles.temperament_advice(customer.temperament),
-        **timeline_page(user, customer),
+        **timeline_page(user, customer, contacts=contacts),
         "grants": selectors.customer_with_grants(user=user, customer=customer),
         "can_edit": can_edit,
         "can_log": access.can_log_interaction(user, customer),
