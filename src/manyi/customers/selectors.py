@@ -10,12 +10,13 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from manyi.accounts.models import Role, User
 from manyi.core.errors import NotFound
+from manyi.core.queries import QueryTemplate
 from manyi.core.text import normalize_text, phone_search_key, pinyin_key
 from manyi.customers import access
 from manyi.customers.models import (
@@ -54,26 +55,60 @@ class CustomerFilters:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def search_q(query: str) -> Q:
+_TAG_NAMED = QueryTemplate("name", text=("name",), build=lambda key, name: Tag.objects.filter(name=name).values_list("id")[:1])
+SEARCH_COLUMNS = ("name", "name_pinyin", "name_initials", "mobile", "phone", "email")
+
+
+def search_q(query: str, *, indexed: bool = True) -> Q:
     """Name prefix, full pinyin or initials prefix (张三 ← 'zhangsan', 'zs'),
-    phone prefix, e-mail prefix, tag name. Each term uses an index."""
+    phone prefix, e-mail prefix, tag name. Each term uses an index.
+
+    indexed=False: the same matches through expressions no index answers
+    (the columns aliased by unindexed_search_columns), for a search with so
+    many matches that walking the list's own order finds a page sooner than
+    sorting them all (CustomerListing)."""
     q = normalize_text(query)
     if not q:
         return Q()
-    # Every name that starts with q also contains it: "contains" alone is the old "prefix or contains".
-    cond = name_contains_q(q) if len(q) >= 2 and not q.isascii() else Q(name__prefix=q)
+
+    def col(name: str) -> str:
+        return name if indexed else f"{name}__searched"
+
+    if len(q) >= 2 and not q.isascii():
+        # Every name that starts with q also contains it: "contains" alone is the old "prefix or contains".
+        cond = name_contains_q(q) if indexed else Q(**{f"{col('name')}__contains": q})
+    else:
+        cond = Q(**{f"{col('name')}__prefix": q})
     key = pinyin_key(q)
     if key and q.replace(" ", "").isascii():
-        cond |= Q(name_pinyin__prefix=key) | Q(name_initials__prefix=key)
+        cond |= Q(**{f"{col('name_pinyin')}__prefix": key}) | Q(**{f"{col('name_initials')}__prefix": key})
     phone = phone_search_key(q)
     if phone:
-        cond |= Q(mobile__prefix=phone) | Q(phone__prefix=phone)
+        cond |= Q(**{f"{col('mobile')}__prefix": phone}) | Q(**{f"{col('phone')}__prefix": phone})
     if "@" in q:
-        cond |= Q(email__prefix=q.lower())
-    tag_ids = list(Tag.objects.filter(name=q).values_list("id", flat=True)[:1])
+        cond |= Q(**{f"{col('email')}__prefix": q.lower()})
+    sql, params = _TAG_NAMED.sql(None, name=q)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        tag_ids = [row[0] for row in cursor.fetchall()]
     if tag_ids:
         cond |= Q(pk__in=Customer.tags.through.objects.filter(tag_id=tag_ids[0]).values("customer_id"))
     return cond
+
+
+class _Unindexed(Func):
+    """The column's value through an expression no index serves: SQLite's
+    unary plus (a no-op that costs nothing per row), PostgreSQL's `|| ''`."""
+
+    template = "(%(expressions)s || '')"
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="(+%(expressions)s)", **extra)
+
+
+def unindexed_search_columns() -> dict[str, Func]:
+    return {f"{name}__searched": _Unindexed(name) for name in SEARCH_COLUMNS}
 
 
 # Every customer name's two-character substrings, kept by database triggers
@@ -107,9 +142,11 @@ def _rarest_gram(grams: list[str]) -> str:
     return best
 
 
-def _filtered(qs: QuerySet[Customer], f: CustomerFilters) -> QuerySet[Customer]:
+def _filtered(qs: QuerySet[Customer], f: CustomerFilters, *, indexed: bool = True, search: Q | None = None) -> QuerySet[Customer]:
     if f.q:
-        qs = qs.filter(search_q(f.q))
+        if not indexed:
+            qs = qs.alias(**unindexed_search_columns())
+        qs = qs.filter(search if search is not None else search_q(f.q, indexed=indexed))
     for name in ("kind", "category", "importance", "grade", "depth"):
         value = getattr(f, name)
         if value:
@@ -191,49 +228,69 @@ def owner_name(display: str, first: str, last: str, username: str) -> str:
     return display or f"{first} {last}".strip() or username
 
 
+SEARCH_COUNT_CAP = 1_000
+
+
 class CustomerListing:
     """The customers a user may see, filtered and sorted, read one page at a
-    time with three short queries whatever the number of customers:
+    time with four short queries whatever the number of customers:
 
+    - how many, counting stops at `cap` + 1 (a million customers are not
+      counted to say "more than 10,000"; a search stops at 1,000);
     - the page's ids, from the union of access.visible_parts (each part
       walks its own index; a rep's owned and granted customers are merged);
     - those rows with their owner's name;
     - their tags.
 
-    count() stops at `cap` + 1; a million customers are not counted to say
-    "more than 10,000"."""
+    A search with more matches than its cap is read the other way round: the
+    list's own order is walked, each customer tested, until the page is full
+    (with over 1,000 matches that is soon), instead of sorting every match.
+    So is any search by a rep or an agent, among their own customers."""
 
     def __init__(self, *, user: User, filters: CustomerFilters | None = None, cap: int = 10_000):
         self.filters = filters or CustomerFilters()
-        self.cap = cap
+        self.cap = min(cap, SEARCH_COUNT_CAP) if self.filters.q else cap
         self.order = _order(self.filters)
         if self.filters.deleted:  # the recycle bin: administrators only
-            scope = [access.visible_customers(user, include_deleted=True).filter(deleted_at__isnull=False)] if user.is_admin else []
+            self.scope = [access.visible_customers(user, include_deleted=True).filter(deleted_at__isnull=False)] if user.is_admin else []
         else:
-            scope = access.visible_parts(user)
-        self.parts = [_filtered(part, self.filters) for part in scope]
+            self.scope = access.visible_parts(user)
+        # A rep's own customers are few thousand, and one index carries their
+        # searched columns: testing each of them beats any other index.
+        self.walk = bool(self.filters.q) and access.sees_own_and_granted_only(user)
+        self.parts = self._parts(indexed=not self.walk)
 
-    def _union(self, *columns: str) -> QuerySet:
-        first, *rest = (part.values_list(*columns) for part in self.parts)
+    def _parts(self, *, indexed: bool) -> list[QuerySet]:
+        search = search_q(self.filters.q, indexed=indexed) if self.filters.q else None
+        return [_filtered(part, self.filters, indexed=indexed, search=search) for part in self.scope]
+
+    @staticmethod
+    def _union(parts: list[QuerySet], *columns: str) -> QuerySet:
+        first, *rest = (part.values_list(*columns) for part in parts)
         return first.union(*rest, all=True) if rest else first
+
+    @cached_property
+    def _count(self) -> int:
+        return self._union(self.parts, "id").order_by()[: self.cap + 1].count() if self.parts else 0
+
+    def count(self) -> int:
+        return self._count
 
     @cached_property
     def _ids_sql(self) -> tuple[str, tuple]:
         """The ordered ids (with their sort keys), compiled once for every page:
         building the union's SQL costs more than running it."""
+        parts = self.parts
+        if self.filters.q and not self.walk and self.count() > self.cap:
+            parts = self._parts(indexed=False)
         columns = dict.fromkeys(["id", *(name.lstrip("-") for name in self.order)])
-        sql, params = self._union(*columns).order_by(*self.order).query.sql_with_params()
+        sql, params = self._union(parts, *columns).order_by(*self.order).query.sql_with_params()
         return sql, tuple(params)
 
     def _run(self, sql: str, params: tuple) -> list[tuple]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-
-    def count(self) -> int:
-        if not self.parts:
-            return 0
-        return self._union("id").order_by()[: self.cap + 1].count()
 
     def __getitem__(self, page: slice) -> list[CustomerRow]:
         if not self.parts:
@@ -255,17 +312,43 @@ class CustomerListing:
         ]
 
 
+def _visible_one(key: tuple, *, user: int, team: int, pk: int) -> QuerySet[Customer]:
+    role, is_superuser, has_team, include_deleted = key
+    stand_in = User(id=user, team_id=team if has_team else None, role=role, is_superuser=is_superuser, is_active=True)
+    return access.visible_customers(stand_in, include_deleted=include_deleted).filter(pk=pk).order_by()
+
+
+# The 360° page and every write start here: compiled once per role.
+_CUSTOMER_GET = QueryTemplate("user", "team", "pk", build=_visible_one)
+_USER_GET = QueryTemplate("pk", build=lambda key, pk: User.objects.filter(pk=pk).order_by())
+_TAGS_OF = QueryTemplate("customer", build=lambda key, customer: Tag.objects.filter(customers=customer).order_by("name", "id"))
+
+
 def customer_get(*, user: User, pk: Any, include_deleted: bool = False) -> Customer:
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound(_("Customer not found.")) from None
-    scope = access.visible_customers(user, include_deleted=include_deleted and user.is_admin)
-    customer = scope.select_related("owner").prefetch_related("tags").filter(pk=pk).first()
-    if customer is None:
+    if not user or not user.is_authenticated or not user.is_active:
         raise NotFound(_("Customer not found."))
+    key = (user.role, user.is_superuser, user.team_id is not None, include_deleted and user.is_admin)
+    found = _CUSTOMER_GET.raw(key, user=user.pk, team=user.team_id, pk=pk)
+    if not found:
+        raise NotFound(_("Customer not found."))
+    customer = found[0]
+    customer.owner = _USER_GET.raw(None, pk=customer.owner_id)[0]
+    _prefetched(customer, "tags", _TAGS_OF.raw(None, customer=customer.pk))
     customer._read_for = user.pk
     return customer
+
+
+def _prefetched(instance, name: str, objects: list) -> None:
+    """What prefetch_related leaves on an instance: `instance.name.all()`
+    answers from `objects` without a query."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
 
 
 def customer_check_held(*, user: User, customer: Customer, include_deleted: bool = False) -> None:
@@ -333,6 +416,11 @@ def contact_get(*, user: User, pk: Any) -> Contact:
     return contact
 
 
+_NEWEST_CHANGES = QueryTemplate(
+    "customer", build=lambda limit, customer: ChangeRecord.objects.filter(customer_id=customer).order_by("-at", "-id")[:limit]
+)
+
+
 def change_history(
     *, user: User, customer: Customer, limit: int | None = None, before: datetime | None = None, related: bool = True
 ) -> list[ChangeRecord]:
@@ -343,14 +431,15 @@ def change_history(
     customer_check_held(user=user, customer=customer, include_deleted=True)
     # Related rows are attached afterwards, not joined, as in the interaction
     # timeline: SQLite then stops after `limit` rows.
-    qs = ChangeRecord.objects.filter(customer=customer)
-    if related:
-        qs = qs.prefetch_related("actor", "contact")
-    if before:
-        qs = qs.filter(at__lt=before)
-    if limit:
-        qs = qs[:limit]
-    records = list(qs)
+    if limit and not before and not related:
+        records = _NEWEST_CHANGES.raw(limit, customer=customer.pk)
+    else:
+        qs = ChangeRecord.objects.filter(customer=customer)
+        if related:
+            qs = qs.prefetch_related("actor", "contact")
+        if before:
+            qs = qs.filter(at__lt=before)
+        records = list(qs[:limit] if limit else qs)
     if not access.can_see_sensitive(user, customer):
         for record in records:
             record.changes = [

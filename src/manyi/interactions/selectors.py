@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from manyi.accounts.models import User
 from manyi.core.errors import NotFound
+from manyi.core.queries import QueryTemplate
 from manyi.customers import access
 from manyi.customers.models import ChangeRecord, Contact, Customer
 from manyi.customers.selectors import change_history, customer_check_held, customer_get
@@ -65,6 +66,12 @@ class TimelineEntry:
     change: ChangeRecord | None = None
 
 
+# The newest interactions of a customer, compiled once per page size (see QueryTemplate).
+_NEWEST = QueryTemplate(
+    "customer", build=lambda limit, customer: Interaction.objects.filter(customer_id=customer).order_by("-occurred_at", "-id")[:limit]
+)
+
+
 def customer_timeline(
     *, user: User, customer: Customer, limit: int = 50, before: datetime | None = None, contacts: list[Contact] | None = None
 ) -> list[TimelineEntry]:
@@ -76,10 +83,10 @@ def customer_timeline(
     people who logged or changed something come in one query; contacts from
     `contacts` (the customer's, when the caller has them) or one query."""
     customer_check_held(user=user, customer=customer)
-    interactions = Interaction.objects.filter(customer=customer).order_by("-occurred_at", "-id")
-    if before:
-        interactions = interactions.filter(occurred_at__lt=before)
-    items = list(interactions[:limit])
+    if before is None:
+        items = _NEWEST.raw(limit, customer=customer.pk)
+    else:
+        items = list(Interaction.objects.filter(customer=customer, occurred_at__lt=before).order_by("-occurred_at", "-id")[:limit])
     changes = change_history(user=user, customer=customer, limit=limit, before=before, related=False)
     _attach(items, changes, contacts)
     entries = [TimelineEntry(at=i.occurred_at, kind="interaction", interaction=i) for i in items]
