@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import CharField, Func, Q, QuerySet
+from django.db.models import CharField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
@@ -324,6 +324,23 @@ _USER_GET = QueryTemplate("pk", build=lambda key, pk: User.objects.filter(pk=pk)
 _TAGS_OF = QueryTemplate("customer", build=lambda key, customer: Tag.objects.filter(customers=customer).order_by("name", "id"))
 
 
+def _owners_for(key: tuple, *, user: int, team: int):
+    role, is_superuser, has_team = key
+    stand_in = User(id=user, team_id=team if has_team else None, role=role, is_superuser=is_superuser, is_active=True)
+    return access.assignable_owners(stand_in).values_list("id", "display_name", "first_name", "last_name", "username")
+
+
+_OWNER_CHOICES = QueryTemplate("user", "team", build=_owners_for)
+
+
+def owner_choices(*, user: User) -> list[tuple[int, str]]:
+    """(id, name) of the people `user` may make owners, as a filter or a form lists them."""
+    sql, params = _OWNER_CHOICES.sql((user.role, user.is_superuser, user.team_id is not None), user=user.pk, team=user.team_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, owner_name(*names)) for pk, *names in cursor.fetchall()]
+
+
 def customer_get(*, user: User, pk: Any, include_deleted: bool = False) -> Customer:
     try:
         pk = int(pk)
@@ -382,6 +399,18 @@ def contact_list(*, user: User, customer: Customer) -> QuerySet[Contact]:
     """Contacts of a customer the caller has already fetched through customer_get."""
     customer_check_held(user=user, customer=customer)
     return customer.contacts.filter(deleted_at__isnull=True).order_by("-is_key_person", "name_pinyin")
+
+
+_CONTACTS_OF = QueryTemplate(
+    "customer",
+    build=lambda key, customer: Contact.objects.filter(customer_id=customer, deleted_at__isnull=True).order_by("-is_key_person", "name_pinyin"),
+)
+
+
+def customer_contacts(*, user: User, customer: Customer) -> list[Contact]:
+    """contact_list as a list, from a query compiled once (the 360° page)."""
+    customer_check_held(user=user, customer=customer)
+    return _CONTACTS_OF.raw(None, customer=customer.pk)
 
 
 def contact_search(*, user: User, q: str = "", customer_id: int | None = None) -> QuerySet[Contact]:
@@ -449,12 +478,28 @@ def change_history(
     return records
 
 
+_GRANTEES = QueryTemplate(
+    "customer",
+    build=lambda key, customer: User.objects.filter(customer_grants__customer_id=customer)
+    .annotate(grant_kind=F("customer_grants__kind"))
+    .order_by("customer_grants__kind", "username"),
+)
+
+
 def customer_with_grants(*, user: User, customer: Customer) -> dict[str, list[User]]:
-    grants = customer.access_grants.select_related("user").order_by("kind", "user__username")
     out: dict[str, list[User]] = {"shared": [], "service": []}
-    for g in grants:
-        out[g.kind].append(g.user)
+    for person in _GRANTEES.raw(None, customer=customer.pk):
+        out[person.grant_kind].append(person)
     return out
+
+
+def users_by_id(ids) -> dict[int, User]:
+    """User.objects.in_bulk(ids) in one plain query (a page's authors and actors)."""
+    ids = sorted({int(i) for i in ids if i is not None})
+    if not ids:
+        return {}
+    marks = ", ".join(["%s"] * len(ids))
+    return {u.pk: u for u in User.objects.raw(f'SELECT * FROM "{User._meta.db_table}" WHERE "id" IN ({marks})', ids)}
 
 
 def tag_list(*, user: User) -> QuerySet[Tag]:
@@ -464,6 +509,23 @@ def tag_list(*, user: User) -> QuerySet[Tag]:
 
 def home_customers(*, user: User, limit: int = 8) -> QuerySet[Customer]:
     return access.visible_customers(user).select_related("owner").order_by("-updated_at", "-id")[:limit]
+
+
+def _grant_candidates(has_team: bool, *, owner: int, team: int) -> QuerySet:
+    return grant_candidates(customer=Customer(owner_id=owner, team_id=team if has_team else None)).values_list(
+        "id", "display_name", "first_name", "last_name", "username"
+    )
+
+
+_GRANT_CHOICES = QueryTemplate("owner", "team", build=_grant_candidates)
+
+
+def grant_choices(*, customer: Customer) -> list[tuple[int, str]]:
+    """(id, name) of grant_candidates, as the 360° page's select lists them."""
+    sql, params = _GRANT_CHOICES.sql(customer.team_id is not None, owner=customer.owner_id, team=customer.team_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(pk, owner_name(*names)) for pk, *names in cursor.fetchall()]
 
 
 def grant_candidates(*, customer: Customer) -> QuerySet[User]:

@@ -12,7 +12,7 @@ from manyi.core.errors import NotFound
 from manyi.core.queries import QueryTemplate
 from manyi.customers import access
 from manyi.customers.models import ChangeRecord, Contact, Customer
-from manyi.customers.selectors import change_history, customer_check_held, customer_get
+from manyi.customers.selectors import change_history, customer_check_held, customer_get, users_by_id
 from manyi.interactions.models import Interaction
 
 
@@ -96,8 +96,7 @@ def customer_timeline(
 
 
 def _attach(items: list[Interaction], changes: list[ChangeRecord], contacts: list[Contact] | None) -> None:
-    user_ids = {i.created_by_id for i in items} | {c.actor_id for c in changes}
-    users = User.objects.in_bulk(user_ids - {None})
+    users = users_by_id([i.created_by_id for i in items] + [c.actor_id for c in changes])
     known = {c.pk: c for c in contacts or ()}
     contact_ids = {i.contact_id for i in items} | {c.contact_id for c in changes}
     missing = contact_ids - set(known) - {None}

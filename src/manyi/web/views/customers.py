@@ -32,8 +32,7 @@ def _filters(request) -> selectors.CustomerFilters:
 def _owner_choices(user) -> list[tuple[int, str]] | None:
     if not access.can_assign_owner(user):
         return None
-    owners = access.assignable_owners(user).values_list("id", "display_name", "first_name", "last_name", "username")
-    return [(pk, selectors.owner_name(*names)) for pk, *names in owners]
+    return selectors.owner_choices(user=user)
 
 
 @page
@@ -110,7 +109,7 @@ def timeline_page(user, customer, before=None, contacts=None) -> dict:
 def detail_context(request, customer, *, interaction_form=None):
     user = request.user
     profile = selectors.customer_profile(user=user, customer=customer)
-    contacts = list(selectors.contact_list(user=user, customer=customer))
+    contacts = selectors.customer_contacts(user=user, customer=customer)
     can_edit = access.can_edit(user, customer)
     context = {
         "customer": customer,
@@ -127,8 +126,7 @@ def detail_context(request, customer, *, interaction_form=None):
         "interaction_form": interaction_form,
     }
     if can_edit:
-        candidates = selectors.grant_candidates(customer=customer).values_list("id", "display_name", "first_name", "last_name", "username")
-        context["grant_users"] = [(pk, selectors.owner_name(*names)) for pk, *names in candidates]
+        context["grant_users"] = selectors.grant_choices(customer=customer)
         context["grant_kinds"] = CustomerAccess.choice_labels("kind").items()
     return context
 
