@@ -267,28 +267,41 @@ class CustomerListing:
         search = search_q(self.filters.q, indexed=indexed) if self.filters.q else None
         return [_filtered(part, self.filters, indexed=indexed, search=search) for part in self.scope]
 
-    @staticmethod
-    def _union(parts: list[QuerySet], *columns: str) -> QuerySet:
-        first, *rest = (part.values_list(*columns) for part in parts)
-        return first.union(*rest, all=True) if rest else first
+    @cached_property
+    def _columns(self) -> list[str]:
+        """The id and the sort keys: what a page's ids are read with."""
+        return list(dict.fromkeys(["id", *(name.lstrip("-") for name in self.order)]))
+
+    def _compile(self, parts: list[QuerySet]) -> tuple[str, tuple]:
+        """The union of the parts' (id, sort keys), unordered: compiled once
+        for the count and the pages, as building it costs more than running it."""
+        first, *rest = (part.values_list(*self._columns).order_by() for part in parts)
+        sql, params = (first.union(*rest, all=True) if rest else first).query.sql_with_params()
+        return sql, tuple(params)
+
+    @cached_property
+    def _listed(self) -> tuple[str, tuple]:
+        return self._compile(self.parts)
 
     @cached_property
     def _count(self) -> int:
-        return self._union(self.parts, "id").order_by()[: self.cap + 1].count() if self.parts else 0
+        if not self.parts:
+            return 0
+        sql, params = self._listed
+        return self._run(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(self.cap) + 1}) listed", params)[0][0]
 
     def count(self) -> int:
         return self._count
 
     @cached_property
     def _ids_sql(self) -> tuple[str, tuple]:
-        """The ordered ids (with their sort keys), compiled once for every page:
-        building the union's SQL costs more than running it."""
-        parts = self.parts
+        """The ids in the list's order (ORDER BY result column positions, which
+        both databases accept after a union)."""
+        sql, params = self._listed
         if self.filters.q and not self.walk and self.count() > self.cap:
-            parts = self._parts(indexed=False)
-        columns = dict.fromkeys(["id", *(name.lstrip("-") for name in self.order)])
-        sql, params = self._union(parts, *columns).order_by(*self.order).query.sql_with_params()
-        return sql, tuple(params)
+            sql, params = self._compile(self._parts(indexed=False))
+        order = ", ".join(f"{self._columns.index(name.lstrip('-')) + 1} {'DESC' if name.startswith('-') else 'ASC'}" for name in self.order)
+        return f"{sql} ORDER BY {order}", params
 
     def _run(self, sql: str, params: tuple) -> list[tuple]:
         with connection.cursor() as cursor:
@@ -303,7 +316,7 @@ class CustomerListing:
         sql = _PAGE_SQL.format(tags=_TAG_NAMES[connection.vendor], ids=ids_sql, limit=int(stop - start), offset=int(start))
         rows = self._run(sql, params)
         # The join keeps no order: put the rows back in the page's, by its sort keys.
-        keys = list(dict.fromkeys(["id", *(name.lstrip("-") for name in self.order)]))
+        keys = self._columns
         first_key = len(_ROW_COLUMNS) + 5
         for name in reversed(self.order):
             position = first_key + keys.index(name.lstrip("-"))
@@ -314,16 +327,37 @@ class CustomerListing:
         ]
 
 
+_TAG_PAIRS = {
+    "sqlite": (
+        'SELECT json_group_array(json_array(id, name)) FROM (SELECT t."id" AS id, t."name" AS name FROM "customers_customer_tags" ct'
+        ' JOIN "customers_tag" t ON t."id" = ct."tag_id" WHERE ct."customer_id" = "customers_customer"."id" ORDER BY t."name", t."id")'
+    ),
+    "postgresql": (
+        'SELECT coalesce(json_agg(json_build_array(t."id", t."name") ORDER BY t."name", t."id"), \'[]\')::text'
+        ' FROM "customers_customer_tags" ct JOIN "customers_tag" t ON t."id" = ct."tag_id" WHERE ct."customer_id" = "customers_customer"."id"'
+    ),
+}
+# In the model's field order, as Model.from_db expects them.
+_OWNER_FIELDS = tuple(
+    f.attname for f in User._meta.concrete_fields if f.attname in {"id", "username", "first_name", "last_name", "display_name", "role", "team_id", "is_active"}
+)
+
+
 def _visible_one(key: tuple, *, user: int, team: int, pk: int) -> QuerySet[Customer]:
-    role, is_superuser, has_team, include_deleted = key
+    """The customer, its owner's name fields and its tags in one query."""
+    role, is_superuser, has_team, include_deleted, vendor = key
     stand_in = User(id=user, team_id=team if has_team else None, role=role, is_superuser=is_superuser, is_active=True)
-    return access.visible_customers(stand_in, include_deleted=include_deleted).filter(pk=pk).order_by()
+    return (
+        access.visible_customers(stand_in, include_deleted=include_deleted)
+        .filter(pk=pk)
+        .annotate(**{f"owner_{name}_": F(f"owner__{name}") for name in _OWNER_FIELDS})  # team_id: the owner's
+        .annotate(tags_json_=RawSQL(_TAG_PAIRS[vendor], []))
+        .order_by()
+    )
 
 
 # The 360° page and every write start here: compiled once per role.
 _CUSTOMER_GET = QueryTemplate("user", "team", "pk", build=_visible_one)
-_USER_GET = QueryTemplate("pk", build=lambda key, pk: User.objects.filter(pk=pk).order_by())
-_TAGS_OF = QueryTemplate("customer", build=lambda key, customer: Tag.objects.filter(customers=customer).order_by("name", "id"))
 
 
 def _owners_for(key: tuple, *, user: int, team: int):
@@ -350,13 +384,16 @@ def customer_get(*, user: User, pk: Any, include_deleted: bool = False) -> Custo
         raise NotFound(_("Customer not found.")) from None
     if not user or not user.is_authenticated or not user.is_active:
         raise NotFound(_("Customer not found."))
-    key = (user.role, user.is_superuser, user.team_id is not None, include_deleted and user.is_admin)
+    key = (user.role, user.is_superuser, user.team_id is not None, include_deleted and user.is_admin, connection.vendor)
     found = _CUSTOMER_GET.raw(key, user=user.pk, team=user.team_id, pk=pk)
     if not found:
         raise NotFound(_("Customer not found."))
     customer = found[0]
-    customer.owner = _USER_GET.raw(None, pk=customer.owner_id)[0]
-    _prefetched(customer, "tags", _TAGS_OF.raw(None, customer=customer.pk))
+    db = customer._state.db
+    customer.owner = User.from_db(db, _OWNER_FIELDS, [getattr(customer, f"owner_{name}_") for name in _OWNER_FIELDS])
+    _prefetched(customer, "tags", [Tag.from_db(db, ["id", "name"], pair) for pair in json.loads(customer.tags_json_)])
+    for name in (*(f"owner_{name}_" for name in _OWNER_FIELDS), "tags_json_"):
+        delattr(customer, name)
     customer._read_for = user.pk
     return customer
 
