@@ -25,7 +25,7 @@ class PageParams(InputSchema):
 
 class Page(Schema, Generic[T]):
     items: list[T]
-    total: int = Field(description=f"Exact up to {COUNT_CAP:,}; past that {COUNT_CAP:,} with total_capped true.")
+    total: int = Field(description=f"Exact up to {COUNT_CAP:,} (a search: 1,000, or 100 for a very common two-character text); past that the cap, with total_capped true.")
     total_capped: bool
     page: int
     page_size: int
@@ -37,11 +37,12 @@ def paginate(rows, params: PageParams) -> dict:
     """One capped COUNT and one slice (a row more, to know whether a next
     page exists). `rows` is a QuerySet or a selectors' listing with count()
     and slicing of its own."""
-    counted = rows.order_by()[: COUNT_CAP + 1].count() if isinstance(rows, QuerySet) else rows.count()
-    capped = counted > COUNT_CAP
+    cap = getattr(rows, "cap", COUNT_CAP)  # a listing may stop sooner (a search at 1,000)
+    counted = rows.order_by()[: cap + 1].count() if isinstance(rows, QuerySet) else rows.count()
+    capped = counted > cap
     start = (params.page - 1) * params.page_size
     items = list(rows[start : start + params.page_size + 1]) if capped or start < counted else []
-    total = min(counted, COUNT_CAP)
+    total = min(counted, cap)
     return {
         "items": items[: params.page_size],
         "total": total,

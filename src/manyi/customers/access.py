@@ -16,12 +16,13 @@ from manyi.accounts.models import Role, User
 from manyi.customers.models import AccessKind, Customer, CustomerAccess
 
 
-class _InGranted(Lookup):
+class InSubqueryArray(Lookup):
     """`id IN (SELECT customer_id ...)`, written for PostgreSQL as
     `id = ANY(ARRAY(SELECT ...))`: the array is computed once and ORed with
     the owner index (BitmapOr), where the IN form, ORed with `owner_id = x`,
-    makes PostgreSQL read every customer. SQLite's planner handles the IN form
-    itself (a multi-index OR)."""
+    makes PostgreSQL read every customer (and misjudges how many rows an OR
+    with it keeps). SQLite's planner handles the IN form itself (a
+    multi-index OR)."""
 
     lookup_name = "in_granted"
 
@@ -53,7 +54,7 @@ def visible_customers(user: User, *, include_deleted: bool = False) -> QuerySet[
         return qs.filter(team_id=user.team_id)
     kind = AccessKind.SERVICE if user.role == Role.SERVICE else AccessKind.SHARED
     granted = CustomerAccess.objects.filter(user_id=user.id, kind=kind).values("customer_id")
-    return qs.filter(Q(owner_id=user.id) | Q(_InGranted(F("pk"), granted)))
+    return qs.filter(Q(owner_id=user.id) | Q(InSubqueryArray(F("pk"), granted)))
 
 
 def visible_parts(user: User) -> list[QuerySet[Customer]]:

@@ -89,7 +89,8 @@ def search_q(query: str, *, indexed: bool = True) -> Q:
     if "@" in q:
         cond |= Q(**{f"{col('email')}__prefix": q.lower()})
     # In the same query: a separate look-up of the tag cost a round trip.
-    return cond | Q(pk__in=Customer.tags.through.objects.filter(tag__name=q).values("customer_id"))
+    tagged = Customer.tags.through.objects.filter(tag__name=q).values("customer_id")
+    return cond | Q(access.InSubqueryArray(F("pk"), tagged))
 
 
 class _Unindexed(Func):
@@ -119,23 +120,36 @@ def name_contains_q(q: str) -> Q:
     checked. The bigrams are a superset of the answer, so the rows are exactly
     those of the plain condition, which otherwise reads every customer."""
     grams = list(dict.fromkeys(q[i : i + 2] for i in range(len(q) - 1)))
-    return Q(name__contains=q) & Q(pk__in=RawSQL(NAME_GRAMS_SQL, [_rarest_gram(grams)]))
+    return Q(name__contains=q) & Q(access.InSubqueryArray(F("pk"), RawSQL(NAME_GRAMS_SQL, [_rarest_gram(grams)])))
 
 
 def _rarest_gram(grams: list[str]) -> str:
     """The bigram with the fewest customers, counting each only up to a limit."""
-    if len(grams) == 1:
-        return grams[0]
-    best, best_count = grams[0], None
+    return _gram_counts(grams)[0] if len(grams) > 1 else grams[0]
+
+
+def _gram_counts(grams: list[str]) -> tuple[str, int]:
+    """The rarest of `grams` and its customers, counted up to GRAM_PROBE_LIMIT."""
+    best, best_count = grams[0], GRAM_PROBE_LIMIT
     with connection.cursor() as cursor:
         for gram in grams[:8]:
             cursor.execute(f"SELECT COUNT(*) FROM ({NAME_GRAMS_SQL} LIMIT {GRAM_PROBE_LIMIT}) AS g", [gram])
             count = cursor.fetchone()[0]
-            if best_count is None or count < best_count:
+            if count < best_count:
                 best, best_count = gram, count
             if count < 100:
                 break
-    return best
+    return best, best_count
+
+
+def broad_contains(query: str) -> bool:
+    """Whether a two-character Chinese search is in GRAM_PROBE_LIMIT names or
+    more: read by walking the list's order, since collecting its matches
+    first reads them all (~40,000 for 上海)."""
+    q = normalize_text(query)
+    if len(q) != 2 or q.isascii():
+        return False  # a longer text can be rare however common its bigrams
+    return _gram_counts([q])[1] >= GRAM_PROBE_LIMIT
 
 
 def _filtered(qs: QuerySet[Customer], f: CustomerFilters, *, indexed: bool = True, search: Q | None = None) -> QuerySet[Customer]:
@@ -232,6 +246,7 @@ def owner_name(display: str, first: str, last: str, username: str) -> str:
 
 
 SEARCH_COUNT_CAP = 1_000
+BROAD_COUNT_CAP = 100
 
 
 class CustomerListing:
@@ -248,7 +263,8 @@ class CustomerListing:
     A search with more matches than its cap is read the other way round: the
     list's own order is walked, each customer tested, until the page is full
     (with over 1,000 matches that is soon), instead of sorting every match.
-    So is any search by a rep or an agent, among their own customers."""
+    So is any search by a rep or an agent, among their own customers, and a
+    Chinese "contains" search whose every bigram is common."""
 
     def __init__(self, *, user: User, filters: CustomerFilters | None = None, cap: int = 10_000):
         self.filters = filters or CustomerFilters()
@@ -260,7 +276,10 @@ class CustomerListing:
             self.scope = access.visible_parts(user)
         # A rep's own customers are few thousand, and one index carries their
         # searched columns: testing each of them beats any other index.
-        self.walk = bool(self.filters.q) and access.sees_own_and_granted_only(user)
+        broad = bool(self.filters.q) and broad_contains(self.filters.q)
+        self.walk = broad or (bool(self.filters.q) and access.sees_own_and_granted_only(user))
+        if broad:  # thousands match: counting stops at 100 ("more than 100")
+            self.cap = min(self.cap, BROAD_COUNT_CAP)
         self.parts = self._parts(indexed=not self.walk)
 
     def _parts(self, *, indexed: bool) -> list[QuerySet]:
@@ -287,7 +306,9 @@ class CustomerListing:
     def _count(self) -> int:
         if not self.parts:
             return 0
-        sql, params = self._listed
+        # A walked search counts in the list's order too: along the covering
+        # index, not through the table in storage order.
+        sql, params = self._ids_sql if self.walk else self._listed
         return self._run(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(self.cap) + 1}) listed", params)[0][0]
 
     def count(self) -> int:

@@ -19,8 +19,13 @@ class CappedPaginator(Paginator):
         return self.object_list.count()  # a CustomerListing, capped itself
 
     @property
+    def cap(self) -> int:
+        """Where counting stopped: a listing may stop sooner (a search at 1,000)."""
+        return getattr(self.object_list, "cap", COUNT_CAP)
+
+    @property
     def capped(self) -> bool:
-        return self.count > COUNT_CAP
+        return self.count > self.cap
 
 
 def paginate(request, rows) -> Page:
