@@ -312,3 +312,19 @@ def test_timeline_merges_interactions_and_changes_and_masks_sensitive_values(as_
     masked = as_user(agent).get(f"{URL}/{customer.pk}/timeline").json()
     assert masked[0]["change"]["changes"][0]["new"] == "•••"
     assert len(as_user(rep).get(f"{URL}/{customer.pk}/timeline", {"limit": 1}).json()) == 1
+
+
+def test_a_capped_total_still_pages_to_the_end(as_user, rep, monkeypatch):
+    import manyi.api.customers as module
+
+    monkeypatch.setattr(module, "COUNT_CAP", 4)
+    CustomerFactory.create_batch(7, owner=rep)
+    client = as_user(rep)
+    first = client.get(URL, {"page_size": 3}).json()
+    assert (first["total"], first["total_capped"], first["pages"], first["has_next"]) == (4, True, None, True)
+    last = client.get(URL, {"page_size": 3, "page": 3}).json()
+    assert len(last["items"]) == 1 and last["has_next"] is False
+    seen = {i for p in (1, 2, 3) for i in ids(client.get(URL, {"page_size": 3, "page": p}))}
+    assert len(seen) == 7
+    exact = client.get(URL, {"page_size": 10}).json()
+    assert exact["has_next"] is False

@@ -83,3 +83,16 @@ def test_the_timeline_mixes_interactions_and_changes(as_user, rep, customer):
     timeline = body[body.index('id="timeline"') :]
     assert timeline.index("记一笔") < timeline.index("changed the profile")
     assert "Grade" in timeline and "Loyalty" in timeline and "Awareness" in timeline  # labels, not raw values
+
+
+def test_the_form_arrives_when_opened_and_only_for_those_who_may_log(client, as_user, rep, rep2, outsider, analyst, customer):
+    url = reverse("web:interaction_form", args=[customer.pk])
+    detail = as_user(rep).get(reverse("web:customer_detail", args=[customer.pk])).content.decode()
+    assert 'id="interaction-form"' not in detail and f'hx-get="{url}"' in detail
+    body = as_user(rep).get(url, **HTMX).content.decode()
+    assert body.lstrip().startswith('<form id="interaction-form"') and 'name="text"' in body
+    for user in (rep2, outsider):
+        assert as_user(user).get(url, **HTMX).status_code == 404
+    assert as_user(analyst).get(url, **HTMX).status_code == 403
+    client.logout()
+    assert client.get(url).status_code == 302

@@ -1,0 +1,107 @@
+"""CustomerListing: the list and the API read a page in a few queries; its
+answers must be exactly those of the plain queryset (customer_list), in the
+same order, for every role, sort and search, whichever plan it takes."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from manyi.customers import access, selectors, services
+from manyi.customers.models import Customer
+from tests.factories import CustomerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def book(rep, rep2, agent, outsider):
+    """Customers of several owners, some shared or served, one deleted, with
+    distinct update times so every order is total."""
+    base = timezone.now() - dt.timedelta(days=30)
+    made = []
+    names = ["张三贸易", "张伟科技", "李四商行", "王五餐饮", "赵六物流", "钱七服饰", "孙八电器", "周九建材"]
+    for i, name in enumerate(names):
+        owner = (rep, rep2, outsider)[i % 3]
+        c = CustomerFactory(name=name, owner=owner, grade="ABCD"[i % 4])
+        Customer.objects.filter(pk=c.pk).update(updated_at=base + dt.timedelta(hours=i))
+        made.append(c)
+    services.customer_grant_access(by=rep2, customer=made[1], user=rep, kind="shared")
+    services.customer_grant_access(by=rep2, customer=made[4], user=agent, kind="service")
+    services.customer_delete(by=rep, customer=made[3])
+    made[2].tags.create(name="VIP")
+    return made
+
+
+def expected(user, **filters):
+    return [c.pk for c in selectors.customer_list(user=user, filters=selectors.CustomerFilters(**filters))]
+
+
+def listed(user, cap=10_000, **filters):
+    listing = selectors.CustomerListing(user=user, filters=selectors.CustomerFilters(**filters), cap=cap)
+    return [row.id for row in listing[0:100]], listing.count()
+
+
+ROLES = ("rep", "rep2", "agent", "manager", "analyst", "outsider", "admin")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_visible_parts_are_disjoint_and_make_up_the_visible_customers(request, book, role):
+    user = request.getfixturevalue(role)
+    parts = [set(part.values_list("id", flat=True)) for part in access.visible_parts(user)]
+    union = set().union(*parts)
+    assert sum(len(p) for p in parts) == len(union)
+    assert union == set(access.visible_customers(user).values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("sort", sorted(selectors.SORTS))
+def test_every_role_and_sort_lists_what_the_queryset_lists(request, book, role, sort):
+    user = request.getfixturevalue(role)
+    ids, count = listed(user, sort=sort)
+    assert ids == expected(user, sort=sort)
+    assert count == len(ids)
+
+
+def test_a_rep_sees_their_shared_customer_merged_in_order(rep, book):
+    ids, _count = listed(rep)
+    assert book[1].pk in ids  # rep2's, shared with rep
+    assert ids == sorted(ids, key=lambda pk: Customer.objects.get(pk=pk).updated_at, reverse=True)
+
+
+def test_rows_carry_owner_name_and_tags(admin, book):
+    rows = {row.id: row for row in selectors.CustomerListing(user=admin)[0:25]}
+    assert rows[book[2].pk].tags == ["VIP"] and rows[book[0].pk].tags == []
+    assert rows[book[0].pk].owner.name == book[0].owner.name and rows[book[0].pk].owner.id == book[0].owner_id
+
+
+@pytest.mark.parametrize("q", ["张", "zhang", "zs", "VIP", "139", "贸易"])
+@pytest.mark.parametrize("role", ("rep", "manager", "admin"))
+def test_searches_match_the_queryset_in_both_plans(request, book, role, q):
+    """cap=1: every search with two or more matches is read by walking the
+    list's order (the plan for broad searches); the answer must not change."""
+    user = request.getfixturevalue(role)
+    want = expected(user, q=q)
+    assert listed(user, q=q)[0] == want
+    walked, count = listed(user, cap=1, q=q)
+    assert walked == want
+    assert count == min(len(want), 2)
+
+
+def test_a_very_common_two_character_text_walks_and_counts_to_the_broad_cap(admin, book, monkeypatch):
+    monkeypatch.setattr(selectors, "GRAM_PROBE_LIMIT", 1)
+    monkeypatch.setattr(selectors, "BROAD_COUNT_CAP", 1)
+    listing = selectors.CustomerListing(user=admin, filters=selectors.CustomerFilters(q="张伟"))
+    assert listing.walk and listing.cap == 1
+    assert [row.id for row in listing[0:25]] == expected(admin, q="张伟") == [book[1].pk]
+
+
+def test_count_stops_after_the_cap(admin, book):
+    listing = selectors.CustomerListing(user=admin, cap=3)
+    assert listing.count() == 4  # cap + 1: "more than 3"
+    assert len(listing[0:100]) == 7  # pages go on past the count
+
+
+def test_the_recycle_bin_is_for_administrators(rep, admin, book):
+    assert listed(admin, deleted=True)[0] == [book[3].pk]
+    assert listed(rep, deleted=True) == ([], 0)
