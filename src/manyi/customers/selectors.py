@@ -89,8 +89,7 @@ def search_q(query: str, *, indexed: bool = True) -> Q:
     if "@" in q:
         cond |= Q(**{f"{col('email')}__prefix": q.lower()})
     # In the same query: a separate look-up of the tag cost a round trip.
-    tagged = Customer.tags.through.objects.filter(tag__name=q).values("customer_id")
-    return cond | Q(access.InSubqueryArray(F("pk"), tagged))
+    return cond | Q(access.InSubqueryArray(F("pk"), RawSQL(TAGGED_SQL, [q])))
 
 
 class _Unindexed(Func):
@@ -108,6 +107,9 @@ def unindexed_search_columns() -> dict[str, Func]:
     return {f"{name}__searched": _Unindexed(name) for name in SEARCH_COLUMNS}
 
 
+TAGGED_SQL = (
+    'SELECT ct."customer_id" FROM "customers_customer_tags" ct JOIN "customers_tag" t ON t."id" = ct."tag_id" WHERE t."name" = %s'
+)
 # Every customer name's two-character substrings, kept by database triggers
 # (migration customers 0002_customer_name_bigram_index).
 NAME_GRAMS_SQL = "SELECT customer_id FROM customers_name_gram WHERE gram = lower(%s)"
