@@ -119,11 +119,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("MANYI_TEST_SQLITE_NAME") or None}
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server, so psycopg prepares a statement the
-    # fifth time a connection runs it and PostgreSQL stops planning it anew
-    # (every page runs the same few statements; measured in bench/).
-    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
