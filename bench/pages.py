@@ -440,8 +440,9 @@ def main() -> None:
         Path(args.write).write_text(
             "# Scale benchmark results\n\n"
             f"Produced by `{command}` on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d}; see bench/README.md. "
-            "Latency is measured at the client with 8 concurrent connections, so it includes queueing for the 2 workers: "
-            "at 8 connections p95 is roughly 8 / throughput, and p95 ≤ 100 ms needs about 100 requests a second.\n\n"
+            "Latency is measured at the client with 8 concurrent connections, so it includes queueing for the 2 workers "
+            "(one request at a time each): p95 is a little above 8 / throughput, so p95 ≤ 100 ms needs some 95 requests "
+            "a second, and 30 % of the trivial page's throughput needs a page to cost at most ~3.3 times `/me/`.\n\n"
             + "\n".join(outputs)
         )
 
