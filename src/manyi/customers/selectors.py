@@ -308,9 +308,9 @@ class CustomerListing:
     def _count(self) -> int:
         if not self.parts:
             return 0
-        # A walked search counts in the list's order too: along the covering
-        # index, not through the table in storage order.
-        sql, params = self._ids_sql if self.walk else self._listed
+        if self.walk:  # counted along the list's order, with the first pages
+            return len(self._window)
+        sql, params = self._listed
         return self._run(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(self.cap) + 1}) listed", params)[0][0]
 
     def count(self) -> int:
@@ -331,13 +331,30 @@ class CustomerListing:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
+    @cached_property
+    def _window(self) -> list[tuple]:
+        """A walked search's first cap + 1 matches, in order: one pass gives
+        the count and the first pages (a rep's search read their customers
+        twice, once to count and once for the page)."""
+        sql, params = self._ids_sql
+        return self._run(f"{sql} LIMIT {int(self.cap) + 1}", params)
+
     def __getitem__(self, page: slice) -> list[CustomerRow]:
         if not self.parts:
             return []
-        ids_sql, params = self._ids_sql
         start, stop = page.start or 0, page.stop
-        sql = _PAGE_SQL.format(tags=_TAG_NAMES[connection.vendor], ids=ids_sql, limit=int(stop - start), offset=int(start))
-        rows = self._run(sql, params)
+        if self.walk and (stop <= len(self._window) or len(self._window) <= self.cap):
+            ids = [row[0] for row in self._window[start:stop]]
+            if not ids:
+                return []
+            columns = ", ".join(f'"{name}"' for name in self._columns)
+            ids_sql = f'SELECT {columns} FROM "customers_customer" WHERE "id" IN ({", ".join(["%s"] * len(ids))})'
+            sql = _PAGE_SQL.format(tags=_TAG_NAMES[connection.vendor], ids=ids_sql, limit=len(ids), offset=0)
+            rows = self._run(sql, tuple(ids))
+        else:
+            ids_sql, params = self._ids_sql
+            sql = _PAGE_SQL.format(tags=_TAG_NAMES[connection.vendor], ids=ids_sql, limit=int(stop - start), offset=int(start))
+            rows = self._run(sql, params)
         # The join keeps no order: put the rows back in the page's, by its sort keys.
         keys = self._columns
         first_key = len(_ROW_COLUMNS) + 5
