@@ -144,14 +144,20 @@ def _gram_counts(grams: list[str]) -> tuple[str, int]:
     return best, best_count
 
 
-def broad_contains(query: str) -> bool:
-    """Whether a two-character Chinese search is in GRAM_PROBE_LIMIT names or
-    more: read by walking the list's order, since collecting its matches
-    first reads them all (~40,000 for 上海)."""
+def broad_search(query: str) -> bool:
+    """Whether a search is in GRAM_PROBE_LIMIT names or more, judged from one
+    index: a two-character Chinese text by its bigram, a pinyin text by the
+    names whose pinyin starts with it. Such a search is read by walking the
+    list's order, since collecting its matches first reads them all (~40,000
+    for 上海 or "shangh")."""
     q = normalize_text(query)
-    if len(q) != 2 or q.isascii():
-        return False  # a longer text can be rare however common its bigrams
-    return _gram_counts([q])[1] >= GRAM_PROBE_LIMIT
+    if len(q) == 2 and not q.isascii():
+        return _gram_counts([q])[1] >= GRAM_PROBE_LIMIT
+    key = pinyin_key(q)
+    if len(key) >= 2 and q.replace(" ", "").isascii():
+        named = Customer.objects.filter(name_pinyin__prefix=key).order_by().values("id")[:GRAM_PROBE_LIMIT]
+        return named.count() >= GRAM_PROBE_LIMIT
+    return False  # a longer Chinese text can be rare however common its bigrams
 
 
 def _filtered(qs: QuerySet[Customer], f: CustomerFilters, *, indexed: bool = True, search: Q | None = None) -> QuerySet[Customer]:
@@ -266,7 +272,7 @@ class CustomerListing:
     list's own order is walked, each customer tested, until the page is full
     (with over 1,000 matches that is soon), instead of sorting every match.
     So is any search by a rep or an agent, among their own customers, and a
-    Chinese "contains" search whose every bigram is common."""
+    search that one index shows to be very common (broad_search)."""
 
     def __init__(self, *, user: User, filters: CustomerFilters | None = None, cap: int = 10_000):
         self.filters = filters or CustomerFilters()
@@ -278,7 +284,7 @@ class CustomerListing:
             self.scope = access.visible_parts(user)
         # A rep's own customers are few thousand, and one index carries their
         # searched columns: testing each of them beats any other index.
-        broad = bool(self.filters.q) and broad_contains(self.filters.q)
+        broad = bool(self.filters.q) and broad_search(self.filters.q)
         self.walk = broad or (bool(self.filters.q) and access.sees_own_and_granted_only(user))
         if broad:  # thousands match: counting stops at 100 ("more than 100")
             self.cap = min(self.cap, BROAD_COUNT_CAP)
