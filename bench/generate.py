@@ -628,15 +628,20 @@ def _size_mb(target: Target) -> int:
         return int(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 1e6)
 
 
+def dataset_arguments(p: argparse.ArgumentParser, *, db_default: str) -> None:
+    """Which data set: the options generate.py and pages.py share."""
+    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default=db_default)
+    p.add_argument("--customers", type=int, default=1_000_000)
+    p.add_argument("--interactions", type=int, default=10_000_000)
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--force", action="store_true", help="regenerate the data set even if it exists")
+
+
 def main() -> None:
     from pgcluster import PgCluster
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="sqlite")
-    p.add_argument("--customers", type=int, default=1_000_000)
-    p.add_argument("--interactions", type=int, default=10_000_000)
-    p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--force", action="store_true", help="regenerate even if the data set exists")
+    dataset_arguments(p, db_default="sqlite")
     a = p.parse_args()
     for db in (["sqlite", "postgres"] if a.db == "both" else [a.db]):
         if db == "postgres":

@@ -42,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import CITIES, MANYI, OUT, ROOT, Target, generate, log  # noqa: E402
+from generate import CITIES, MANYI, OUT, ROOT, Target, dataset_arguments, generate, log  # noqa: E402
 from pgcluster import PgCluster  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -414,11 +414,7 @@ def run_db(db: str, args, pg: PgCluster | None) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    p.add_argument("--customers", type=int, default=1_000_000)
-    p.add_argument("--interactions", type=int, default=10_000_000)
-    p.add_argument("--seed", type=int, default=2026)
-    p.add_argument("--force", action="store_true", help="regenerate the data set")
+    dataset_arguments(p, db_default="both")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--requests", type=int, default=2000, help="at most this many measured requests per target")

@@ -156,6 +156,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
 MANYI_PAGE_SIZE = 25
+# Lists count up to this many rows and then say "more than" (searches stop sooner).
+MANYI_COUNT_CAP = 10_000
 MANYI_API_MAX_PAGE_SIZE = 200
 
 LOGGING = {

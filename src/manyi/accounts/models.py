@@ -28,6 +28,15 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
 
 
+# The columns a person's name is made of, for reads that skip the model.
+NAME_COLUMNS = ("display_name", "first_name", "last_name", "username")
+
+
+def person_name(display_name: str, first_name: str, last_name: str, username: str) -> str:
+    """How Manyi names a person: the display name, else the full name, else the username."""
+    return display_name or f"{first_name} {last_name}".strip() or username
+
+
 class User(ChoiceLabelsMixin, AbstractUser):
     """A person who works in Manyi. `role` decides what they may see and do;
     `team` scopes a manager's and an analyst's view."""
@@ -43,7 +52,7 @@ class User(ChoiceLabelsMixin, AbstractUser):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        return person_name(self.display_name, self.first_name, self.last_name, self.username)
 
     @property
     def name(self) -> str:

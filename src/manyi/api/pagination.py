@@ -15,7 +15,7 @@ from ninja import Field, Schema
 from manyi.api.schemas import InputSchema
 
 T = TypeVar("T")
-COUNT_CAP = 10_000
+COUNT_CAP = settings.MANYI_COUNT_CAP
 
 
 class PageParams(InputSchema):

@@ -21,18 +21,16 @@ from django.db.models import Model, QuerySet
 _STAND_IN_BASE = -7_300_000_000_000
 
 
-def stand_ins(*names: str, text: tuple[str, ...] = ()) -> dict[str, int | str]:
-    """A number for each name, or for those in `text` a string no one types."""
-    return {name: f"\x00stand-in {i}\x00" if name in text else _STAND_IN_BASE - i for i, name in enumerate(names)}
+def stand_ins(*names: str) -> dict[str, int]:
+    return {name: _STAND_IN_BASE - i for i, name in enumerate(names)}
 
 
 class QueryTemplate:
     """`build(key, **stand_ins)` returns the queryset; `key` names its shape
     (what changes the SQL text other than the values: a role, a flag)."""
 
-    def __init__(self, *names: str, build: Callable[..., QuerySet], text: tuple[str, ...] = ()):
+    def __init__(self, *names: str, build: Callable[..., QuerySet]):
         self.names = names
-        self.text = text
         self.build = build
         self._compiled: dict[tuple, tuple[Model, str, list]] = {}
 
@@ -40,11 +38,11 @@ class QueryTemplate:
         cache_key = (key, connections[using].vendor)
         compiled = self._compiled.get(cache_key)
         if compiled is None:
-            marks = stand_ins(*self.names, text=self.text)
+            marks = stand_ins(*self.names)
             queryset = self.build(key, **marks)
             sql, params = queryset.query.get_compiler(using=using).as_sql()
             slots = {value: name for name, value in marks.items()}
-            template = [(slots[p], None) if isinstance(p, int | str) and p in slots else (None, p) for p in params]
+            template = [(slots[p], None) if isinstance(p, int) and p in slots else (None, p) for p in params]
             compiled = (queryset.model, sql, template)
             self._compiled[cache_key] = compiled
         return compiled

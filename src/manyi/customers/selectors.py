@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import CharField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from manyi.accounts.models import Role, User
+from manyi.accounts.models import NAME_COLUMNS, Role, User, person_name
 from manyi.core.errors import NotFound
 from manyi.core.queries import QueryTemplate
 from manyi.core.text import normalize_text, phone_search_key, pinyin_key
@@ -133,14 +134,12 @@ def _rarest_gram(grams: list[str]) -> str:
 def _gram_counts(grams: list[str]) -> tuple[str, int]:
     """The rarest of `grams` and its customers, counted up to GRAM_PROBE_LIMIT."""
     best, best_count = grams[0], GRAM_PROBE_LIMIT
-    with connection.cursor() as cursor:
-        for gram in grams[:8]:
-            cursor.execute(f"SELECT COUNT(*) FROM ({NAME_GRAMS_SQL} LIMIT {GRAM_PROBE_LIMIT}) AS g", [gram])
-            count = cursor.fetchone()[0]
-            if count < best_count:
-                best, best_count = gram, count
-            if count < 100:
-                break
+    for gram in grams[:8]:
+        count = _fetchall(f"SELECT COUNT(*) FROM ({NAME_GRAMS_SQL} LIMIT {GRAM_PROBE_LIMIT}) AS g", [gram])[0][0]
+        if count < best_count:
+            best, best_count = gram, count
+        if count < 100:
+            break
     return best, best_count
 
 
@@ -225,32 +224,54 @@ _ROW_COLUMNS = (
 )  # fmt: skip
 # A page's rows, with owner and tags, around the page's ids: one query, written
 # out because the ORM's query building costs several times these 25 lookups.
-_TAG_NAMES = {
-    "sqlite": (
-        '(SELECT json_group_array(name) FROM (SELECT t."name" AS name FROM "customers_customer_tags" ct'
-        ' JOIN "customers_tag" t ON t."id" = ct."tag_id" WHERE ct."customer_id" = c."id" ORDER BY t."name"))'
-    ),
-    "postgresql": (
-        '(SELECT coalesce(json_agg(t."name" ORDER BY t."name"), \'[]\')::text FROM "customers_customer_tags" ct'
-        ' JOIN "customers_tag" t ON t."id" = ct."tag_id" WHERE ct."customer_id" = c."id")'
-    ),
-}
+
+
+def _tag_pairs_sql(customer_id: str) -> str:
+    """A subquery: the customer's tags as JSON text [[id, name], ...], by name."""
+    if connection.vendor == "postgresql":
+        return (
+            'SELECT coalesce(json_agg(json_build_array(t."id", t."name") ORDER BY t."name", t."id"), \'[]\')::text'
+            f' FROM "customers_customer_tags" ct JOIN "customers_tag" t ON t."id" = ct."tag_id" WHERE ct."customer_id" = {customer_id}'
+        )
+    return (
+        'SELECT json_group_array(json_array(id, name)) FROM (SELECT t."id" AS id, t."name" AS name FROM "customers_customer_tags" ct'
+        f' JOIN "customers_tag" t ON t."id" = ct."tag_id" WHERE ct."customer_id" = {customer_id} ORDER BY t."name", t."id")'
+    )
+
+
 _PAGE_SQL = (
     "SELECT " + ", ".join(f'c."{name}"' for name in _ROW_COLUMNS)
-    + ', u."display_name", u."first_name", u."last_name", u."username", {tags}, page.*'
+    + "".join(f', u."{name}"' for name in NAME_COLUMNS) + ", ({tags}), page.*"
     + ' FROM ({ids} LIMIT {limit} OFFSET {offset}) page'
     + ' JOIN "customers_customer" c ON c."id" = page."id" JOIN "accounts_user" u ON u."id" = c."owner_id"'
 )
 
 
+def _fetchall(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _people(compiled: tuple[str, list]) -> list[tuple[int, str]]:
+    """(id, name) from a compiled values_list("id", *NAME_COLUMNS)."""
+    return [(pk, person_name(*names)) for pk, *names in _fetchall(*compiled)]
+
+
+def _user_key(user: User) -> tuple:
+    """What in a user changes the SQL of an access rule (see _stand_in)."""
+    return (user.role, user.is_superuser, user.team_id is not None)
+
+
+def _stand_in(key: tuple, *, user: int, team: int) -> User:
+    """A user with stand-in ids, for compiling an access rule once per role."""
+    role, is_superuser, has_team = key
+    return User(id=user, team_id=team if has_team else None, role=role, is_superuser=is_superuser, is_active=True)
+
+
 def _aware(value: datetime) -> datetime:
     """SQLite returns stored UTC times without a zone; PostgreSQL with one."""
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def owner_name(display: str, first: str, last: str, username: str) -> str:
-    """User.__str__ from the columns of a list row."""
-    return display or f"{first} {last}".strip() or username
 
 
 SEARCH_COUNT_CAP = 1_000
@@ -259,14 +280,13 @@ BROAD_COUNT_CAP = 100
 
 class CustomerListing:
     """The customers a user may see, filtered and sorted, read one page at a
-    time with four short queries whatever the number of customers:
+    time with two short queries whatever the number of customers:
 
     - how many, counting stops at `cap` + 1 (a million customers are not
       counted to say "more than 10,000"; a search stops at 1,000);
-    - the page's ids, from the union of access.visible_parts (each part
-      walks its own index; a rep's owned and granted customers are merged);
-    - those rows with their owner's name;
-    - their tags.
+    - the page: its ids from the union of access.visible_parts (each part
+      walks its own index; a rep's owned and granted customers are merged),
+      joined to their rows, owners' names and tags.
 
     A search with more matches than its cap is read the other way round: the
     list's own order is walked, each customer tested, until the page is full
@@ -274,8 +294,9 @@ class CustomerListing:
     So is any search by a rep or an agent, among their own customers, and a
     search that one index shows to be very common (broad_search)."""
 
-    def __init__(self, *, user: User, filters: CustomerFilters | None = None, cap: int = 10_000):
+    def __init__(self, *, user: User, filters: CustomerFilters | None = None, cap: int | None = None):
         self.filters = filters or CustomerFilters()
+        cap = settings.MANYI_COUNT_CAP if cap is None else cap
         self.cap = min(cap, SEARCH_COUNT_CAP) if self.filters.q else cap
         self.order = _order(self.filters)
         if self.filters.deleted:  # the recycle bin: administrators only
@@ -317,7 +338,7 @@ class CustomerListing:
         if self.walk:  # counted along the list's order, with the first pages
             return len(self._window)
         sql, params = self._listed
-        return self._run(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(self.cap) + 1}) listed", params)[0][0]
+        return _fetchall(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(self.cap) + 1}) listed", params)[0][0]
 
     def count(self) -> int:
         return self._count
@@ -332,18 +353,13 @@ class CustomerListing:
         order = ", ".join(f"{self._columns.index(name.lstrip('-')) + 1} {'DESC' if name.startswith('-') else 'ASC'}" for name in self.order)
         return f"{sql} ORDER BY {order}", params
 
-    def _run(self, sql: str, params: tuple) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-
     @cached_property
     def _window(self) -> list[tuple]:
         """A walked search's first cap + 1 matches, in order: one pass gives
         the count and the first pages (a rep's search read their customers
         twice, once to count and once for the page)."""
         sql, params = self._ids_sql
-        return self._run(f"{sql} LIMIT {int(self.cap) + 1}", params)
+        return _fetchall(f"{sql} LIMIT {int(self.cap) + 1}", params)
 
     def __getitem__(self, page: slice) -> list[CustomerRow]:
         if not self.parts:
@@ -355,12 +371,12 @@ class CustomerListing:
                 return []
             columns = ", ".join(f'"{name}"' for name in self._columns)
             ids_sql = f'SELECT {columns} FROM "customers_customer" WHERE "id" IN ({", ".join(["%s"] * len(ids))})'
-            sql = _PAGE_SQL.format(tags=_TAG_NAMES[connection.vendor], ids=ids_sql, limit=len(ids), offset=0)
-            rows = self._run(sql, tuple(ids))
+            sql = _PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids_sql, limit=len(ids), offset=0)
+            rows = _fetchall(sql, tuple(ids))
         else:
             ids_sql, params = self._ids_sql
-            sql = _PAGE_SQL.format(tags=_TAG_NAMES[connection.vendor], ids=ids_sql, limit=int(stop - start), offset=int(start))
-            rows = self._run(sql, params)
+            sql = _PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids_sql, limit=int(stop - start), offset=int(start))
+            rows = _fetchall(sql, params)
         # The join keeps no order: put the rows back in the page's, by its sort keys.
         keys = self._columns
         first_key = len(_ROW_COLUMNS) + 5
@@ -368,21 +384,11 @@ class CustomerListing:
             position = first_key + keys.index(name.lstrip("-"))
             rows.sort(key=lambda row: row[position], reverse=name.startswith("-"))
         return [
-            CustomerRow(*row[:11], _aware(row[11]), _aware(row[12]), OwnerRef(row[13], owner_name(*row[14:18])), json.loads(row[18]))
+            CustomerRow(*row[:11], _aware(row[11]), _aware(row[12]), OwnerRef(row[13], person_name(*row[14:18])), [name for _id, name in json.loads(row[18])])
             for row in rows
         ]
 
 
-_TAG_PAIRS = {
-    "sqlite": (
-        'SELECT json_group_array(json_array(id, name)) FROM (SELECT t."id" AS id, t."name" AS name FROM "customers_customer_tags" ct'
-        ' JOIN "customers_tag" t ON t."id" = ct."tag_id" WHERE ct."customer_id" = "customers_customer"."id" ORDER BY t."name", t."id")'
-    ),
-    "postgresql": (
-        'SELECT coalesce(json_agg(json_build_array(t."id", t."name") ORDER BY t."name", t."id"), \'[]\')::text'
-        ' FROM "customers_customer_tags" ct JOIN "customers_tag" t ON t."id" = ct."tag_id" WHERE ct."customer_id" = "customers_customer"."id"'
-    ),
-}
 # In the model's field order, as Model.from_db expects them.
 _OWNER_FIELDS = tuple(
     f.attname for f in User._meta.concrete_fields if f.attname in {"id", "username", "first_name", "last_name", "display_name", "role", "team_id", "is_active"}
@@ -391,13 +397,12 @@ _OWNER_FIELDS = tuple(
 
 def _visible_one(key: tuple, *, user: int, team: int, pk: int) -> QuerySet[Customer]:
     """The customer, its owner's name fields and its tags in one query."""
-    role, is_superuser, has_team, include_deleted, vendor = key
-    stand_in = User(id=user, team_id=team if has_team else None, role=role, is_superuser=is_superuser, is_active=True)
+    user_key, include_deleted = key
     return (
-        access.visible_customers(stand_in, include_deleted=include_deleted)
+        access.visible_customers(_stand_in(user_key, user=user, team=team), include_deleted=include_deleted)
         .filter(pk=pk)
         .annotate(**{f"owner_{name}_": F(f"owner__{name}") for name in _OWNER_FIELDS})  # team_id: the owner's
-        .annotate(tags_json_=RawSQL(_TAG_PAIRS[vendor], []))
+        .annotate(tags_json_=RawSQL(_tag_pairs_sql('"customers_customer"."id"'), []))
         .order_by()
     )
 
@@ -406,21 +411,14 @@ def _visible_one(key: tuple, *, user: int, team: int, pk: int) -> QuerySet[Custo
 _CUSTOMER_GET = QueryTemplate("user", "team", "pk", build=_visible_one)
 
 
-def _owners_for(key: tuple, *, user: int, team: int):
-    role, is_superuser, has_team = key
-    stand_in = User(id=user, team_id=team if has_team else None, role=role, is_superuser=is_superuser, is_active=True)
-    return access.assignable_owners(stand_in).values_list("id", "display_name", "first_name", "last_name", "username")
-
-
-_OWNER_CHOICES = QueryTemplate("user", "team", build=_owners_for)
+_OWNER_CHOICES = QueryTemplate(
+    "user", "team", build=lambda key, user, team: access.assignable_owners(_stand_in(key, user=user, team=team)).values_list("id", *NAME_COLUMNS)
+)
 
 
 def owner_choices(*, user: User) -> list[tuple[int, str]]:
     """(id, name) of the people `user` may make owners, as a filter or a form lists them."""
-    sql, params = _OWNER_CHOICES.sql((user.role, user.is_superuser, user.team_id is not None), user=user.pk, team=user.team_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(pk, owner_name(*names)) for pk, *names in cursor.fetchall()]
+    return _people(_OWNER_CHOICES.sql(_user_key(user), user=user.pk, team=user.team_id))
 
 
 def customer_get(*, user: User, pk: Any, include_deleted: bool = False) -> Customer:
@@ -430,7 +428,7 @@ def customer_get(*, user: User, pk: Any, include_deleted: bool = False) -> Custo
         raise NotFound(_("Customer not found.")) from None
     if not user or not user.is_authenticated or not user.is_active:
         raise NotFound(_("Customer not found."))
-    key = (user.role, user.is_superuser, user.team_id is not None, include_deleted and user.is_admin, connection.vendor)
+    key = (_user_key(user), include_deleted and user.is_admin)
     found = _CUSTOMER_GET.raw(key, user=user.pk, team=user.team_id, pk=pk)
     if not found:
         raise NotFound(_("Customer not found."))
@@ -483,13 +481,14 @@ def customer_profile(*, user: User, customer: Customer) -> dict[str, Any]:
 def contact_list(*, user: User, customer: Customer) -> QuerySet[Contact]:
     """Contacts of a customer the caller has already fetched through customer_get."""
     customer_check_held(user=user, customer=customer)
-    return customer.contacts.filter(deleted_at__isnull=True).order_by("-is_key_person", "name_pinyin")
+    return _live_contacts(customer.pk)
 
 
-_CONTACTS_OF = QueryTemplate(
-    "customer",
-    build=lambda key, customer: Contact.objects.filter(customer_id=customer, deleted_at__isnull=True).order_by("-is_key_person", "name_pinyin"),
-)
+def _live_contacts(customer_id: int) -> QuerySet[Contact]:
+    return Contact.objects.filter(customer_id=customer_id, deleted_at__isnull=True).order_by("-is_key_person", "name_pinyin")
+
+
+_CONTACTS_OF = QueryTemplate("customer", build=lambda key, customer: _live_contacts(customer))
 
 
 def customer_contacts(*, user: User, customer: Customer) -> list[Contact]:
@@ -597,9 +596,7 @@ def home_customers(*, user: User, limit: int = 8) -> QuerySet[Customer]:
 
 
 def _grant_candidates(has_team: bool, *, owner: int, team: int) -> QuerySet:
-    return grant_candidates(customer=Customer(owner_id=owner, team_id=team if has_team else None)).values_list(
-        "id", "display_name", "first_name", "last_name", "username"
-    )
+    return grant_candidates(customer=Customer(owner_id=owner, team_id=team if has_team else None)).values_list("id", *NAME_COLUMNS)
 
 
 _GRANT_CHOICES = QueryTemplate("owner", "team", build=_grant_candidates)
@@ -607,10 +604,7 @@ _GRANT_CHOICES = QueryTemplate("owner", "team", build=_grant_candidates)
 
 def grant_choices(*, customer: Customer) -> list[tuple[int, str]]:
     """(id, name) of grant_candidates, as the 360° page's select lists them."""
-    sql, params = _GRANT_CHOICES.sql(customer.team_id is not None, owner=customer.owner_id, team=customer.team_id)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(pk, owner_name(*names)) for pk, *names in cursor.fetchall()]
+    return _people(_GRANT_CHOICES.sql(customer.team_id is not None, owner=customer.owner_id, team=customer.team_id))
 
 
 def grant_candidates(*, customer: Customer) -> QuerySet[User]:

@@ -8,7 +8,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-COUNT_CAP = 10_000
+COUNT_CAP = settings.MANYI_COUNT_CAP
 
 
 class CappedPaginator(Paginator):

@@ -14,7 +14,7 @@ from manyi.interactions.selectors import customer_timeline
 from manyi.web.errors import add_service_errors, page, require
 from manyi.web.forms import CustomerForm, GrantForm
 from manyi.web.htmx import is_htmx
-from manyi.web.pagination import COUNT_CAP, paginate
+from manyi.web.pagination import paginate
 from manyi.web.profile import profile_sections
 
 
@@ -40,8 +40,11 @@ def customer_list(request):
     filters = _filters(request)
     context = {
         "filters": filters,
-        "page_obj": paginate(request, selectors.CustomerListing(user=request.user, filters=filters, cap=COUNT_CAP)),
-        "choices": {name: Customer.choice_labels(name).items() for name in ("kind", "category", "importance", "grade", "depth")},
+        "page_obj": paginate(request, selectors.CustomerListing(user=request.user, filters=filters)),
+        "choice_filters": [
+            (name, Customer._meta.get_field(name).verbose_name, Customer.choice_labels(name).items(), getattr(filters, name))
+            for name in ("kind", "category", "importance", "grade", "depth")
+        ],
         "owners": _owner_choices(request.user),
         "can_create": access.can_create_customers(request.user),
     }  # fmt: skip
