@@ -69,6 +69,24 @@ def test_a_rep_sees_their_shared_customer_merged_in_order(rep, book):
     assert ids == sorted(ids, key=lambda pk: Customer.objects.get(pk=pk).updated_at, reverse=True)
 
 
+@pytest.mark.parametrize("sort", sorted(selectors.SORTS))
+def test_pages_of_any_size_join_up_to_the_whole_list(rep, rep2, sort):
+    """Each part gives only its own first rows of a page: own and shared
+    customers interleaved in the list's order must still page exactly."""
+    base = timezone.now() - dt.timedelta(days=30)
+    for i in range(11):
+        c = CustomerFactory(name=f"客户{i:02d}", owner=rep if i % 2 else rep2, grade="ABCD"[i % 4])
+        Customer.objects.filter(pk=c.pk).update(updated_at=base + dt.timedelta(hours=i))
+        if i % 2 == 0:
+            services.customer_grant_access(by=rep2, customer=c, user=rep, kind="shared")
+    want = expected(rep, sort=sort)
+    assert len(want) == 11
+    listing = selectors.CustomerListing(user=rep, filters=selectors.CustomerFilters(sort=sort))
+    for size in (1, 2, 3, 5):
+        pages = [[row.id for row in listing[start : start + size]] for start in range(0, 11, size)]
+        assert [pk for page in pages for pk in page] == want, size
+
+
 def test_rows_carry_owner_name_and_tags(admin, book):
     rows = {row.id: row for row in selectors.CustomerListing(user=admin)[0:25]}
     assert rows[book[2].pk].tags == ["VIP"] and rows[book[0].pk].tags == []

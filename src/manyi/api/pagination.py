@@ -38,9 +38,11 @@ def paginate(rows, params: PageParams) -> dict:
     page exists). `rows` is a QuerySet or a selectors' listing with count()
     and slicing of its own."""
     cap = getattr(rows, "cap", COUNT_CAP)  # a listing may stop sooner (a search at 1,000)
+    start = (params.page - 1) * params.page_size
+    if hasattr(rows, "expect"):  # a listing reads the page with its count
+        rows.expect(start, start + params.page_size + 1)
     counted = rows.order_by()[: cap + 1].count() if isinstance(rows, QuerySet) else rows.count()
     capped = counted > cap
-    start = (params.page - 1) * params.page_size
     items = list(rows[start : start + params.page_size + 1]) if capped or start < counted else []
     total = min(counted, cap)
     return {

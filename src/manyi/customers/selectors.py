@@ -242,7 +242,7 @@ def _tag_pairs_sql(customer_id: str) -> str:
 _PAGE_SQL = (
     "SELECT " + ", ".join(f'c."{name}"' for name in _ROW_COLUMNS)
     + "".join(f', u."{name}"' for name in NAME_COLUMNS) + ", ({tags}), page.*"
-    + ' FROM ({ids} LIMIT {limit} OFFSET {offset}) page'
+    + ' FROM ({ids}) page'
     + ' JOIN "customers_customer" c ON c."id" = page."id" JOIN "accounts_user" u ON u."id" = c."owner_id"'
 )
 
@@ -280,7 +280,8 @@ BROAD_COUNT_CAP = 100
 
 class CustomerListing:
     """The customers a user may see, filtered and sorted, read one page at a
-    time with two short queries whatever the number of customers:
+    time whatever the number of customers, in one statement (_fetch) that
+    gives:
 
     - how many, counting stops at `cap` + 1 (a million customers are not
       counted to say "more than 10,000"; a search stops at 1,000);
@@ -304,9 +305,11 @@ class CustomerListing:
         else:
             self.scope = access.visible_parts(user)
         # A rep's own customers are few thousand, and one index carries their
-        # searched columns: testing each of them beats any other index.
-        broad = bool(self.filters.q) and broad_search(self.filters.q)
-        self.walk = broad or (bool(self.filters.q) and access.sees_own_and_granted_only(user))
+        # searched columns: testing each of them beats any other index (and
+        # needs no probe of how common the text is).
+        own = bool(self.filters.q) and access.sees_own_and_granted_only(user)
+        broad = bool(self.filters.q) and not own and broad_search(self.filters.q)
+        self.walk = own or broad
         if broad:  # thousands match: counting stops at 100 ("more than 100")
             self.cap = min(self.cap, BROAD_COUNT_CAP)
         self.parts = self._parts(indexed=not self.walk)
@@ -331,52 +334,88 @@ class CustomerListing:
     def _listed(self) -> tuple[str, tuple]:
         return self._compile(self.parts)
 
-    @cached_property
-    def _count(self) -> int:
-        if not self.parts:
-            return 0
-        if self.walk:  # counted along the list's order, with the first pages
-            return len(self._window)
-        sql, params = self._listed
-        return _fetchall(f"SELECT COUNT(*) FROM ({sql} LIMIT {int(self.cap) + 1}) listed", params)[0][0]
+    def expect(self, start: int, stop: int) -> None:
+        """The slice that will be read first: counting reads it too, in the
+        same statement (a page is a count and its rows, one round trip)."""
+        self._expected = (start, stop)
+
+    _expected = (0, 0)
+    _total: int | None = None
+    _page: tuple[int, int, list] = (0, 0, [])
 
     def count(self) -> int:
-        return self._count
+        if self._total is None:
+            self._fetch(*self._expected)
+        return self._total
 
-    @cached_property
-    def _ids_sql(self) -> tuple[str, tuple]:
-        """The ids in the list's order (ORDER BY result column positions, which
-        both databases accept after a union)."""
-        sql, params = self._listed
+    def _positions(self) -> str:
+        """ORDER BY result column positions, which both databases accept after a union."""
+        return ", ".join(f"{self._columns.index(name.lstrip('-')) + 1} {'DESC' if name.startswith('-') else 'ASC'}" for name in self.order)
+
+    def _first(self, n: int, *, offset: int = 0) -> tuple[str, tuple]:
+        """The ids and sort keys of rows offset .. offset + n in the list's
+        order. Of several parts, each gives only its own first offset + n in
+        that order, which its index reads without sorting (a rep's page read
+        25 rows, not all of their customers); the union is then sorted."""
+        parts = self.parts
         if self.filters.q and not self.walk and self.count() > self.cap:
-            sql, params = self._compile(self._parts(indexed=False))
-        order = ", ".join(f"{self._columns.index(name.lstrip('-')) + 1} {'DESC' if name.startswith('-') else 'ASC'}" for name in self.order)
-        return f"{sql} ORDER BY {order}", params
+            parts = self._parts(indexed=False)  # too many matches to sort: walk the list's order
+        if len(parts) == 1:
+            sql, params = self._listed if parts is self.parts else self._compile(parts)
+        else:
+            compiled = [part.values_list(*self._columns).order_by(*self.order)[: offset + n].query.sql_with_params() for part in parts]
+            # SQLite takes no ORDER BY or LIMIT in a compound SELECT's members: each is wrapped.
+            sql = " UNION ALL ".join(f"SELECT * FROM ({part_sql}) part{i}" for i, (part_sql, _params) in enumerate(compiled))
+            params = tuple(p for _sql, part_params in compiled for p in part_params)
+        return f"{sql} ORDER BY {self._positions()} LIMIT {int(n)} OFFSET {int(offset)}", params
 
-    @cached_property
-    def _window(self) -> list[tuple]:
-        """A walked search's first cap + 1 matches, in order: one pass gives
-        the count and the first pages (a rep's search read their customers
-        twice, once to count and once for the page)."""
-        sql, params = self._ids_sql
-        return _fetchall(f"{sql} LIMIT {int(self.cap) + 1}", params)
+    def _fetch(self, start: int, stop: int) -> None:
+        """The count, up to cap + 1, and the rows start .. stop, in one statement.
+
+        - A list without a search counts its union and reads the page from
+          the list's order, two independent subqueries.
+        - A walked search reads its first cap + 1 matches in the list's order
+          once: their number is the count, and the page is among them.
+        - Any other search collects its matches, up to cap + 1, once: if they
+          are all there, the page is theirs, sorted; if not, the page is read
+          again by walking the list's order (_first)."""
+        if not self.parts:
+            self._total, self._page = 0, (start, stop, [])
+            return
+        sql, params = self._listed
+        n, limit = int(stop - start), int(self.cap) + 1
+        if not self.filters.q:
+            window, counted, (ids, ids_params) = "", f"{sql} LIMIT {limit}", self._first(n, offset=start)
+            params = (*params, *ids_params)
+        else:
+            window_sql, params = self._first(limit) if self.walk else (f"{sql} LIMIT {limit}", params)
+            window = f"WITH window_ AS MATERIALIZED ({window_sql}) "
+            counted, ids = "SELECT * FROM window_", f"SELECT * FROM window_ ORDER BY {self._positions()} LIMIT {n} OFFSET {int(start)}"
+        page_sql = _PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids)
+        rows = _fetchall(
+            f"{window}SELECT t.total, r.* FROM (SELECT COUNT(*) AS total FROM ({counted}) counted) t LEFT JOIN ({page_sql}) r ON 1 = 1",
+            params,
+        )
+        self._total = rows[0][0]
+        # A search's page is among its first cap + 1 matches read in order, or all of them.
+        if not self.filters.q or self._total <= self.cap or (self.walk and stop <= limit):
+            self._page = (start, stop, self._rows([row[1:] for row in rows if row[1] is not None]))
 
     def __getitem__(self, page: slice) -> list[CustomerRow]:
+        start, stop = page.start or 0, page.stop
+        if self._total is None:
+            self._fetch(start, stop)
+        first, last, rows = self._page
+        # The rows read with the count serve any slice they cover (the last
+        # page of a list is shorter than the one expected).
+        if start == first and (stop <= last or len(rows) < last - first):
+            return rows[: stop - start]
         if not self.parts:
             return []
-        start, stop = page.start or 0, page.stop
-        if self.walk and (stop <= len(self._window) or len(self._window) <= self.cap):
-            ids = [row[0] for row in self._window[start:stop]]
-            if not ids:
-                return []
-            columns = ", ".join(f'"{name}"' for name in self._columns)
-            ids_sql = f'SELECT {columns} FROM "customers_customer" WHERE "id" IN ({", ".join(["%s"] * len(ids))})'
-            sql = _PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids_sql, limit=len(ids), offset=0)
-            rows = _fetchall(sql, tuple(ids))
-        else:
-            ids_sql, params = self._ids_sql
-            sql = _PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids_sql, limit=int(stop - start), offset=int(start))
-            rows = _fetchall(sql, params)
+        ids_sql, params = self._first(int(stop - start), offset=int(start))
+        return self._rows(_fetchall(_PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids_sql), params))
+
+    def _rows(self, rows: list[tuple]) -> list[CustomerRow]:
         # The join keeps no order: put the rows back in the page's, by its sort keys.
         keys = self._columns
         first_key = len(_ROW_COLUMNS) + 5

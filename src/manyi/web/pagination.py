@@ -29,5 +29,10 @@ class CappedPaginator(Paginator):
 
 
 def paginate(request, rows) -> Page:
-    paginator = CappedPaginator(rows, settings.MANYI_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+    size = settings.MANYI_PAGE_SIZE
+    paginator = CappedPaginator(rows, size)
+    number = request.GET.get("page", "")
+    if hasattr(rows, "expect"):  # a listing reads the page with its count
+        first = (int(number) - 1) * size if number.isdigit() and int(number) > 0 else 0
+        rows.expect(first, first + size)
+    return paginator.get_page(number)
