@@ -11,6 +11,7 @@
 
 import os
 
+import hypothesis
 import pytest
 
 from tests.factories import PASSWORD, CustomerFactory, TeamFactory, UserFactory
@@ -19,6 +20,12 @@ from tests.factories import PASSWORD, CustomerFactory, TeamFactory, UserFactory
 # In CI nothing may be skipped: a browser test that cannot find Chromium, or a
 # PostgreSQL test without a server, fails instead of passing silently.
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Property tests explore new examples on a developer's machine; in CI they run
+# the same examples every time, so a red build always means a changed program.
+hypothesis.settings.register_profile("ci", derandomize=True)
+if IN_CI:
+    hypothesis.settings.load_profile("ci")
 
 
 def _fail_skip(report):

@@ -1,6 +1,7 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pypinyin import lazy_pinyin
 
 from manyi.core.text import PhoneError, format_phone, initials_key, normalize_phone, normalize_text, phone_search_key, pinyin_key
 
@@ -64,6 +65,7 @@ def test_normalize_text_is_idempotent(value):
 @given(st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), min_size=1, max_size=8))
 def test_initials_are_a_subsequence_of_full_pinyin(name):
     full, initials = pinyin_key(name), initials_key(name)
-    assert len(initials) == len(name)
+    # One initial per character with a reading: rare ones (烪) have none and add nothing.
+    assert len(initials) == sum(1 for ch in name if lazy_pinyin(ch, errors="ignore"))
     it = iter(full)
     assert all(ch in it for ch in initials)
