@@ -1,4 +1,5 @@
 import pytest
+from django.db.models import Q
 
 from manyi.core.queries import QueryTemplate, stand_ins
 from manyi.customers.models import Customer
@@ -25,3 +26,31 @@ def test_stand_ins_are_distinct_and_never_real_values():
     marks = stand_ins("a", "b", "c")
     assert len(set(marks.values())) == 3
     assert all(v < -10**12 for v in marks.values())
+
+
+@pytest.mark.parametrize("value", ["abc", "50%_off", "a*b?[c]", "back\\slash", "张三"])
+def test_a_text_is_escaped_as_its_lookup_escapes_it(value):
+    """The text stand-in's parameters are rebuilt exactly as Django and the
+    prefix lookup build them, wildcards and escapes included."""
+
+    def build(key, text):
+        return Customer.objects.filter(Q(name__prefix=text) | Q(name__contains=text) | Q(email=text)).order_by("id")
+
+    template = QueryTemplate(texts=("text",), build=build)
+    template.sql("k", text="warm-up")
+    sql, params = template.sql("k", text=value)
+    want_sql, want_params = build("k", value).query.sql_with_params()
+    assert (sql, list(params)) == (want_sql, list(want_params))
+
+
+def test_a_text_in_an_unknown_form_is_refused():
+    template = QueryTemplate(texts=("text",), build=lambda key, text: Customer.objects.filter(name__endswith=text))
+    with pytest.raises(ValueError, match="unknown form"):
+        template.sql("k", text="x")
+
+
+def test_literal_texts_match_literally(rep):
+    odd = CustomerFactory(owner=rep, name="百分之50%_折扣")
+    CustomerFactory(owner=rep, name="百分之50X折扣")
+    template = QueryTemplate(texts=("text",), build=lambda key, text: Customer.objects.filter(name__prefix=text).order_by("id"))
+    assert template.raw("k", text="百分之50%_") == [odd]

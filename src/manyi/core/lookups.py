@@ -10,6 +10,16 @@ Callers normalise case themselves (pinyin and e-mail are stored lower-case).
 from django.db.models import CharField, EmailField, Lookup
 
 
+def glob_escape(value: str) -> str:
+    """A text GLOB matches literally: its wildcards in brackets."""
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in value)
+
+
+def like_escape(value: str) -> str:
+    """A text LIKE matches literally (as Django's prep_for_like_query)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 class Prefix(Lookup):
     lookup_name = "prefix"
 
@@ -17,10 +27,8 @@ class Prefix(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         value = str(self.rhs)
         if connection.vendor == "sqlite":
-            escaped = "".join(f"[{c}]" if c in "*?[]" else c for c in value)
-            return f"{lhs} GLOB %s", [*lhs_params, escaped + "*"]
-        escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return f"{lhs} LIKE %s", [*lhs_params, escaped + "%"]
+            return f"{lhs} GLOB %s", [*lhs_params, glob_escape(value) + "*"]
+        return f"{lhs} LIKE %s", [*lhs_params, like_escape(value) + "%"]
 
 
 CharField.register_lookup(Prefix)

@@ -3,10 +3,15 @@
 Django builds a query's SQL anew every time it runs, and on the hottest pages
 that building costs several times the query itself (bench/: a customer's
 360° page spent a third of its time compiling ten small queries). A hot read
-whose shape depends on a few values (a user's id, a customer's id) is built
-once with stand-in numbers, compiled, and re-run with the real values put
-where the stand-ins were: the same SQL Django would have built, and the same
-model instances through `Model.objects.raw`.
+whose shape depends on a few values (a user's id, a customer's id, a search
+text) is built once with stand-ins, compiled, and re-run with the real values
+put where the stand-ins were: the same SQL Django would have built, and the
+same model instances through `Model.objects.raw`.
+
+A text stand-in may reach its parameter escaped and wrapped by its lookup:
+`prefix` (core.lookups) makes "abc" GLOB "abc*" on SQLite and LIKE "abc%" on
+PostgreSQL, `contains` LIKE "%abc%". The template finds the stand-in inside
+the parameter and puts the real value there, escaped the same way.
 """
 
 from __future__ import annotations
@@ -17,20 +22,43 @@ from typing import Any
 from django.db import connections
 from django.db.models import Model, QuerySet
 
-# Stand-ins: numbers no id or count ever takes, each used once per template.
+from manyi.core.lookups import glob_escape, like_escape
+
+# Stand-ins: numbers no id or count ever takes, and texts of private-use
+# characters no search or choice holds, each used once per template.
 _STAND_IN_BASE = -7_300_000_000_000
 
 
-def stand_ins(*names: str) -> dict[str, int]:
-    return {name: _STAND_IN_BASE - i for i, name in enumerate(names)}
+def stand_ins(*names: str, texts: tuple[str, ...] = ()) -> dict[str, int | str]:
+    marks: dict[str, int | str] = {name: _STAND_IN_BASE - i for i, name in enumerate(names)}
+    marks.update({name: f"\ue000{i}\ue001" for i, name in enumerate(texts)})
+    return marks
+
+
+def _raw(value: str) -> str:
+    return value
+
+
+def _text_slot(param: str, mark: str) -> tuple[Callable[[str], str], str, str]:
+    """How a text reached its parameter: (escape, before, after)."""
+    before, _, after = param.partition(mark)
+    if (before, after) == ("", ""):
+        return _raw, before, after
+    if (before, after) == ("", "*"):
+        return glob_escape, before, after
+    if before in ("", "%") and after == "%":
+        return like_escape, before, after
+    raise ValueError(f"A text stand-in reached a parameter in an unknown form: {param!r}")
 
 
 class QueryTemplate:
     """`build(key, **stand_ins)` returns the queryset; `key` names its shape
-    (what changes the SQL text other than the values: a role, a flag)."""
+    (what changes the SQL text other than the values: a role, a flag, which
+    filters are set). `names` are numbers, `texts` strings."""
 
-    def __init__(self, *names: str, build: Callable[..., QuerySet]):
+    def __init__(self, *names: str, texts: tuple[str, ...] = (), build: Callable[..., QuerySet]):
         self.names = names
+        self.texts = texts
         self.build = build
         self._compiled: dict[tuple, tuple[Model, str, list]] = {}
 
@@ -38,18 +66,35 @@ class QueryTemplate:
         cache_key = (key, connections[using].vendor)
         compiled = self._compiled.get(cache_key)
         if compiled is None:
-            marks = stand_ins(*self.names)
+            marks = stand_ins(*self.names, texts=self.texts)
             queryset = self.build(key, **marks)
             sql, params = queryset.query.get_compiler(using=using).as_sql()
-            slots = {value: name for name, value in marks.items()}
-            template = [(slots[p], None) if isinstance(p, int) and p in slots else (None, p) for p in params]
+            numbers = {value: name for name, value in marks.items() if isinstance(value, int)}
+            texts = {value: name for name, value in marks.items() if isinstance(value, str)}
+            template = []
+            for p in params:
+                if isinstance(p, int) and p in numbers:
+                    template.append((numbers[p], None))
+                elif isinstance(p, str) and (mark := next((m for m in texts if m in p), None)):
+                    template.append((texts[mark], _text_slot(p, mark)))
+                else:
+                    template.append((None, p))
             compiled = (queryset.model, sql, template)
             self._compiled[cache_key] = compiled
         return compiled
 
     def sql(self, key: Hashable, using: str = "default", **values: Any) -> tuple[str, list]:
         _model, sql, template = self._compile(key, using)
-        return sql, [values[name] if name else constant for name, constant in template]
+        params = []
+        for name, slot in template:
+            if name is None:
+                params.append(slot)
+            elif slot is None:
+                params.append(values[name])
+            else:
+                escape, before, after = slot
+                params.append(before + escape(values[name]) + after)
+        return sql, params
 
     def raw(self, key: Hashable, using: str = "default", **values: Any) -> list[Model]:
         model, _sql, _template = self._compile(key, using)

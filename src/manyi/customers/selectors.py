@@ -61,6 +61,37 @@ class CustomerFilters:
 SEARCH_COLUMNS = ("name", "name_pinyin", "name_initials", "mobile", "phone", "email")
 
 
+class SearchTerms(NamedTuple):
+    """What a search text asks for, worked out once. Its `shape` (which
+    tests it makes) changes the SQL; the texts are the values tested."""
+
+    text: str  # normalised: a name prefix or, of two or more Chinese characters, contained; a tag name
+    pinyin: str  # the pinyin key of a Latin text, else ""
+    phone: str
+    email: str
+
+    @property
+    def contains(self) -> bool:
+        return len(self.text) >= 2 and not self.text.isascii()
+
+    @property
+    def shape(self) -> tuple[bool, bool, bool, bool]:
+        return (self.contains, bool(self.pinyin), bool(self.phone), bool(self.email))
+
+
+def search_terms(query: str) -> SearchTerms | None:
+    q = normalize_text(query)
+    if not q:
+        return None
+    key = pinyin_key(q)
+    return SearchTerms(
+        text=q,
+        pinyin=key if key and q.replace(" ", "").isascii() else "",
+        phone=phone_search_key(q) or "",
+        email=q.lower() if "@" in q else "",
+    )
+
+
 def search_q(query: str, *, indexed: bool = True) -> Q:
     """Name prefix, full pinyin or initials prefix (张三 ← 'zhangsan', 'zs'),
     phone prefix, e-mail prefix, tag name. Each term uses an index.
@@ -69,28 +100,36 @@ def search_q(query: str, *, indexed: bool = True) -> Q:
     (the columns aliased by unindexed_search_columns), for a search with so
     many matches that walking the list's own order finds a page sooner than
     sorting them all (CustomerListing)."""
-    q = normalize_text(query)
-    if not q:
+    terms = search_terms(query)
+    if terms is None:
         return Q()
+    gram = _rarest_gram(terms.text) if terms.contains and indexed else ""
+    return _search_condition(terms.shape, indexed=indexed, gram=gram, **terms._asdict())
+
+
+def _search_condition(shape: tuple[bool, ...], *, indexed: bool, text: str, pinyin: str, phone: str, email: str, gram: str) -> Q:
+    contains, has_pinyin, has_phone, has_email = shape
 
     def col(name: str) -> str:
         return name if indexed else f"{name}__searched"
 
-    if len(q) >= 2 and not q.isascii():
-        # Every name that starts with q also contains it: "contains" alone is the old "prefix or contains".
-        cond = name_contains_q(q) if indexed else Q(**{f"{col('name')}__contains": q})
+    # Every name that starts with the text also contains it: "contains"
+    # alone is "prefix or contains". Indexed, only the customers whose name
+    # has the text's rarest bigram are tested (_rarest_gram).
+    if contains and indexed:
+        cond = Q(name__contains=text) & Q(access.InSubqueryArray(F("pk"), RawSQL(NAME_GRAMS_SQL, [gram])))
+    elif contains:
+        cond = Q(**{f"{col('name')}__contains": text})
     else:
-        cond = Q(**{f"{col('name')}__prefix": q})
-    key = pinyin_key(q)
-    if key and q.replace(" ", "").isascii():
-        cond |= Q(**{f"{col('name_pinyin')}__prefix": key}) | Q(**{f"{col('name_initials')}__prefix": key})
-    phone = phone_search_key(q)
-    if phone:
+        cond = Q(**{f"{col('name')}__prefix": text})
+    if has_pinyin:
+        cond |= Q(**{f"{col('name_pinyin')}__prefix": pinyin}) | Q(**{f"{col('name_initials')}__prefix": pinyin})
+    if has_phone:
         cond |= Q(**{f"{col('mobile')}__prefix": phone}) | Q(**{f"{col('phone')}__prefix": phone})
-    if "@" in q:
-        cond |= Q(**{f"{col('email')}__prefix": q.lower()})
+    if has_email:
+        cond |= Q(**{f"{col('email')}__prefix": email})
     # In the same query: a separate look-up of the tag cost a round trip.
-    return cond | Q(access.InSubqueryArray(F("pk"), RawSQL(TAGGED_SQL, [q])))
+    return cond | Q(access.InSubqueryArray(F("pk"), RawSQL(TAGGED_SQL, [text])))
 
 
 class _Unindexed(Func):
@@ -117,17 +156,13 @@ NAME_GRAMS_SQL = "SELECT customer_id FROM customers_name_gram WHERE gram = lower
 GRAM_PROBE_LIMIT = 5_000
 
 
-def name_contains_q(q: str) -> Q:
-    """`name__contains=q` for a text of two or more characters, answered from
-    the bigram index: only customers whose name has q's rarest bigram are
-    checked. The bigrams are a superset of the answer, so the rows are exactly
-    those of the plain condition, which otherwise reads every customer."""
-    grams = list(dict.fromkeys(q[i : i + 2] for i in range(len(q) - 1)))
-    return Q(name__contains=q) & Q(access.InSubqueryArray(F("pk"), RawSQL(NAME_GRAMS_SQL, [_rarest_gram(grams)])))
-
-
-def _rarest_gram(grams: list[str]) -> str:
-    """The bigram with the fewest customers, counting each only up to a limit."""
+def _rarest_gram(text: str) -> str:
+    """Of a text's two-character substrings (bigrams), the one with the
+    fewest customers, counting each only up to a limit. The customers whose
+    name has it are a superset of those whose name contains the text, so
+    testing only them gives exactly the rows of the plain condition, which
+    otherwise reads every customer."""
+    grams = list(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))
     return _gram_counts(grams)[0] if len(grams) > 1 else grams[0]
 
 
@@ -149,18 +184,26 @@ def broad_search(query: str) -> bool:
     names whose pinyin starts with it. Such a search is read by walking the
     list's order, since collecting its matches first reads them all (~40,000
     for 上海 or "shangh")."""
-    q = normalize_text(query)
-    if len(q) == 2 and not q.isascii():
-        return _gram_counts([q])[1] >= GRAM_PROBE_LIMIT
-    key = pinyin_key(q)
-    if len(key) >= 2 and q.replace(" ", "").isascii():
-        named = Customer.objects.filter(name_pinyin__prefix=key).order_by().values("id")[:GRAM_PROBE_LIMIT]
-        return named.count() >= GRAM_PROBE_LIMIT
+    terms = search_terms(query)
+    return terms is not None and _broad(terms)
+
+
+def _broad(terms: SearchTerms) -> bool:
+    if terms.contains and len(terms.text) == 2:
+        return _gram_counts([terms.text])[1] >= GRAM_PROBE_LIMIT
+    if len(terms.pinyin) >= 2:
+        sql, params = _PINYIN_NAMED.sql(None, prefix=terms.pinyin)
+        return _fetchall(f"SELECT COUNT(*) FROM ({sql}) named", params)[0][0] >= GRAM_PROBE_LIMIT
     return False  # a longer Chinese text can be rare however common its bigrams
 
 
+_PINYIN_NAMED = QueryTemplate(
+    texts=("prefix",), build=lambda _key, prefix: Customer.objects.filter(name_pinyin__prefix=prefix).order_by().values("id")[:GRAM_PROBE_LIMIT]
+)
+
+
 def _filtered(qs: QuerySet[Customer], f: CustomerFilters, *, indexed: bool = True, search: Q | None = None) -> QuerySet[Customer]:
-    if f.q:
+    if search is not None or f.q:
         if not indexed:
             qs = qs.alias(**unindexed_search_columns())
         qs = qs.filter(search if search is not None else search_q(f.q, indexed=indexed))
@@ -278,6 +321,57 @@ SEARCH_COUNT_CAP = 1_000
 BROAD_COUNT_CAP = 100
 
 
+_FILTER_NAMES = ("kind", "category", "importance", "grade", "depth", "owner", "tag")
+_LISTING_TEXTS = ("kind", "category", "importance", "grade", "depth", "tag", "text", "pinyin", "phone", "email", "gram")
+
+
+def _columns_of(order: tuple[str, ...]) -> list[str]:
+    """The id and the sort keys: what a page's ids are read with."""
+    return list(dict.fromkeys(["id", *(name.lstrip("-") for name in order)]))
+
+
+def _listing_parts(shape: tuple, **values: Any) -> list[QuerySet[Customer]]:
+    """A listing's parts (access.visible_parts, filtered) for its shape:
+    (user key, recycle bin, filters set, sort, search shape, indexed)."""
+    user_key, deleted, filters_set, _sort, search_shape, indexed = shape
+    user = _stand_in(user_key, user=values["user"], team=values["team"])
+    if deleted:
+        scope = [access.visible_customers(user, include_deleted=True).filter(deleted_at__isnull=False)]
+    else:
+        scope = access.visible_parts(user)
+    f = CustomerFilters(**{name: values[name] for name in filters_set})
+    search = None
+    if search_shape:
+        search = _search_condition(search_shape, indexed=indexed, **{name: values[name] for name in ("text", "pinyin", "phone", "email", "gram")})
+    return [_filtered(part, f, indexed=indexed, search=search) for part in scope]
+
+
+def _listed_union(shape: tuple, **values: Any) -> QuerySet:
+    columns = _columns_of(SORTS[shape[3]])
+    first, *rest = (part.values_list(*columns).order_by() for part in _listing_parts(shape, **values))
+    return first.union(*rest, all=True) if rest else first
+
+
+def _listed_part(key: tuple, **values: Any) -> QuerySet:
+    *shape, index = key
+    order = SORTS[shape[3]]
+    return _listing_parts(tuple(shape), **values)[index].values_list(*_columns_of(order)).order_by(*order)
+
+
+# A listing's SQL is built and compiled once per shape, as building it cost
+# more than running it: (id, sort keys) of the union of its parts, unordered,
+# and of each part in the list's order.
+_LISTED = QueryTemplate("user", "team", "owner", texts=_LISTING_TEXTS, build=_listed_union)
+_LISTED_PART = QueryTemplate("user", "team", "owner", texts=_LISTING_TEXTS, build=_listed_part)
+_PART_COUNTS: dict[tuple, int] = {}
+
+
+def _part_count(user_key: tuple) -> int:
+    if user_key not in _PART_COUNTS:
+        _PART_COUNTS[user_key] = len(access.visible_parts(_stand_in(user_key, user=1, team=1)))
+    return _PART_COUNTS[user_key]
+
+
 class CustomerListing:
     """The customers a user may see, filtered and sorted, read one page at a
     time whatever the number of customers, in one statement (_fetch) that
@@ -296,43 +390,37 @@ class CustomerListing:
     search that one index shows to be very common (broad_search)."""
 
     def __init__(self, *, user: User, filters: CustomerFilters | None = None, cap: int | None = None):
-        self.filters = filters or CustomerFilters()
+        f = self.filters = filters or CustomerFilters()
+        self.terms = search_terms(f.q)
         cap = settings.MANYI_COUNT_CAP if cap is None else cap
-        self.cap = min(cap, SEARCH_COUNT_CAP) if self.filters.q else cap
-        self.order = _order(self.filters)
-        if self.filters.deleted:  # the recycle bin: administrators only
-            self.scope = [access.visible_customers(user, include_deleted=True).filter(deleted_at__isnull=False)] if user.is_admin else []
+        self.cap = min(cap, SEARCH_COUNT_CAP) if self.terms else cap
+        sort = f.sort if f.sort in SORTS else DEFAULT_SORT
+        self.order = SORTS[sort]
+        self._columns = _columns_of(self.order)
+        if not (user and user.is_authenticated and user.is_active) or (f.deleted and not user.is_admin):
+            self.part_count = 0  # the recycle bin is for administrators only
         else:
-            self.scope = access.visible_parts(user)
+            self.part_count = 1 if f.deleted else _part_count(_user_key(user))
         # A rep's own customers are few thousand, and one index carries their
         # searched columns: testing each of them beats any other index (and
         # needs no probe of how common the text is).
-        own = bool(self.filters.q) and access.sees_own_and_granted_only(user)
-        broad = bool(self.filters.q) and not own and broad_search(self.filters.q)
+        own = self.terms is not None and access.sees_own_and_granted_only(user)
+        broad = self.terms is not None and not own and _broad(self.terms)
         self.walk = own or broad
         if broad:  # thousands match: counting stops at 100 ("more than 100")
             self.cap = min(self.cap, BROAD_COUNT_CAP)
-        self.parts = self._parts(indexed=not self.walk)
-
-    def _parts(self, *, indexed: bool) -> list[QuerySet]:
-        search = search_q(self.filters.q, indexed=indexed) if self.filters.q else None
-        return [_filtered(part, self.filters, indexed=indexed, search=search) for part in self.scope]
-
-    @cached_property
-    def _columns(self) -> list[str]:
-        """The id and the sort keys: what a page's ids are read with."""
-        return list(dict.fromkeys(["id", *(name.lstrip("-") for name in self.order)]))
-
-    def _compile(self, parts: list[QuerySet]) -> tuple[str, tuple]:
-        """The union of the parts' (id, sort keys), unordered: compiled once
-        for the count and the pages, as building it costs more than running it."""
-        first, *rest = (part.values_list(*self._columns).order_by() for part in parts)
-        sql, params = (first.union(*rest, all=True) if rest else first).query.sql_with_params()
-        return sql, tuple(params)
+        if self.part_count:
+            filters_set = tuple(name for name in _FILTER_NAMES if getattr(f, name))
+            self._shape = (_user_key(user), f.deleted, filters_set, sort, self.terms.shape if self.terms else None)
+            self._values = {"user": user.pk, "team": user.team_id, **{name: getattr(f, name) for name in filters_set}}
+            if self.terms:
+                gram = _rarest_gram(self.terms.text) if self.terms.contains and not self.walk else ""
+                self._values.update(self.terms._asdict(), gram=gram)
 
     @cached_property
-    def _listed(self) -> tuple[str, tuple]:
-        return self._compile(self.parts)
+    def _listed(self) -> tuple[str, list]:
+        """The union of the parts' (id, sort keys), unordered."""
+        return _LISTED.sql((*self._shape, not self.walk), **self._values)
 
     def expect(self, start: int, stop: int) -> None:
         """The slice that will be read first: counting reads it too, in the
@@ -357,16 +445,16 @@ class CustomerListing:
         order. Of several parts, each gives only its own first offset + n in
         that order, which its index reads without sorting (a rep's page read
         25 rows, not all of their customers); the union is then sorted."""
-        parts = self.parts
-        if self.filters.q and not self.walk and self.count() > self.cap:
-            parts = self._parts(indexed=False)  # too many matches to sort: walk the list's order
-        if len(parts) == 1:
-            sql, params = self._listed if parts is self.parts else self._compile(parts)
+        # A search with too many matches to sort walks the list's order.
+        indexed = not self.walk and not (self.terms and self.count() > self.cap)
+        key = (*self._shape, indexed)
+        if self.part_count == 1:
+            sql, params = self._listed if indexed == (not self.walk) else _LISTED.sql(key, **self._values)
         else:
-            compiled = [part.values_list(*self._columns).order_by(*self.order)[: offset + n].query.sql_with_params() for part in parts]
+            compiled = [_LISTED_PART.sql((*key, i), **self._values) for i in range(self.part_count)]
             # SQLite takes no ORDER BY or LIMIT in a compound SELECT's members: each is wrapped.
-            sql = " UNION ALL ".join(f"SELECT * FROM ({part_sql}) part{i}" for i, (part_sql, _params) in enumerate(compiled))
-            params = tuple(p for _sql, part_params in compiled for p in part_params)
+            sql = " UNION ALL ".join(f"SELECT * FROM ({part_sql} LIMIT {int(offset + n)}) part{i}" for i, (part_sql, _params) in enumerate(compiled))
+            params = [p for _sql, part_params in compiled for p in part_params]
         return f"{sql} ORDER BY {self._positions()} LIMIT {int(n)} OFFSET {int(offset)}", params
 
     def _fetch(self, start: int, stop: int) -> None:
@@ -379,14 +467,14 @@ class CustomerListing:
         - Any other search collects its matches, up to cap + 1, once: if they
           are all there, the page is theirs, sorted; if not, the page is read
           again by walking the list's order (_first)."""
-        if not self.parts:
+        if not self.part_count:
             self._total, self._page = 0, (start, stop, [])
             return
         sql, params = self._listed
         n, limit = int(stop - start), int(self.cap) + 1
-        if not self.filters.q:
+        if not self.terms:
             window, counted, (ids, ids_params) = "", f"{sql} LIMIT {limit}", self._first(n, offset=start)
-            params = (*params, *ids_params)
+            params = [*params, *ids_params]
         else:
             window_sql, params = self._first(limit) if self.walk else (f"{sql} LIMIT {limit}", params)
             window = f"WITH window_ AS MATERIALIZED ({window_sql}) "
@@ -398,7 +486,7 @@ class CustomerListing:
         )
         self._total = rows[0][0]
         # A search's page is among its first cap + 1 matches read in order, or all of them.
-        if not self.filters.q or self._total <= self.cap or (self.walk and stop <= limit):
+        if not self.terms or self._total <= self.cap or (self.walk and stop <= limit):
             self._page = (start, stop, self._rows([row[1:] for row in rows if row[1] is not None]))
 
     def __getitem__(self, page: slice) -> list[CustomerRow]:
@@ -410,7 +498,7 @@ class CustomerListing:
         # page of a list is shorter than the one expected).
         if start == first and (stop <= last or len(rows) < last - first):
             return rows[: stop - start]
-        if not self.parts:
+        if not self.part_count:
             return []
         ids_sql, params = self._first(int(stop - start), offset=int(start))
         return self._rows(_fetchall(_PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids_sql), params))
