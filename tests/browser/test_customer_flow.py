@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD, TeamFactory, UserFactory
+from tests.factories import PASSWORD, CustomerFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -80,3 +80,30 @@ def test_create_find_log_and_switch_language(page):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h2:has-text('Timeline')")).to_be_visible()
     expect(page.locator(".navbar")).to_contain_text("Customers")
+
+
+def test_a_manager_filters_by_owner_from_options_loaded_on_first_use(page):
+    team = TeamFactory(name="华东一组")
+    UserFactory(username="boss", display_name="陈经理", role="manager", team=team)
+    rep = UserFactory(username="rep", display_name="王小明", role="sales", team=team)
+    rep2 = UserFactory(username="rep2", display_name="李四", role="sales", team=team)
+    CustomerFactory(name="王家客户", owner=rep)
+    CustomerFactory(name="李家客户", owner=rep2)
+
+    page.goto("/login/")
+    page.fill("input[name=username]", "boss")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto("/customers/")
+    owner = page.locator("#f-owner")
+    expect(owner.locator("option")).to_have_count(1)  # "everyone" until the select is used
+    owner.focus()
+    expect(owner.locator("option")).to_have_count(4)  # everyone, the manager and two reps
+    expect(page).to_have_url(re.compile(r"/customers/$"))  # loading the options is not a navigation
+    owner.select_option(label="李四")
+    expect(page).to_have_url(re.compile(rf"owner={rep2.pk}"))
+    expect(page.locator("#customer-results tbody tr")).to_have_count(1)
+    expect(page.locator("#customer-results")).to_contain_text("李家客户")
+
+    page.reload()
+    expect(owner).to_have_value(str(rep2.pk))  # the choice shows before the options load

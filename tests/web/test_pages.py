@@ -190,9 +190,24 @@ def test_a_serving_agent_cannot_share_the_customer(as_user, agent, rep2, custome
 def test_owner_filter_lists_the_team_and_keeps_the_choice(client, manager, rep, rep2, outsider, customer):
     client.force_login(manager)
     page = client.get("/customers/", {"owner": rep.pk}).content.decode()
-    assert f'<option value="{rep.pk}" selected>' in page
-    assert f'<option value="{rep2.pk}">' in page
-    assert f'value="{outsider.pk}"' not in page
+    assert f'<option value="{rep.pk}" selected>' in page  # the choice shows before the options load
+    assert f'value="{rep2.pk}"' not in page and reverse("web:customer_owner_options") in page
+    options = client.get(reverse("web:customer_owner_options"), {"owner": rep.pk}).content.decode()
+    assert options.startswith('<option value="">') and f'<option value="{rep.pk}" selected>' in options
+    assert f'<option value="{rep2.pk}">' in options
+    assert f'value="{outsider.pk}"' not in options
+
+
+def test_owner_options_are_for_those_who_assign_owners(client, rep, analyst, admin, outsider):
+    url = reverse("web:customer_owner_options")
+    assert client.get(url).status_code == 302  # to the login page
+    for user in (rep, analyst):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 403 and "<option" not in response.content.decode()
+    client.force_login(admin)
+    options = client.get(url).content.decode()
+    assert f'<option value="{outsider.pk}">' in options and f'<option value="{rep.pk}">' in options
 
 
 def test_list_rows_escape_what_users_typed(client, rep):

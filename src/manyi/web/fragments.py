@@ -26,10 +26,12 @@ CHANGE_ICONS = {"created": "bi-plus-circle", "deleted": "bi-trash", "restored": 
 
 
 def _time(value) -> str:
+    """The time as the customer list shows it (2026-11-27 14:30), the
+    language's long form on hover: Django's date_format costs ~70 µs a call."""
     local = timezone.localtime(value)
     return (
         f'<time class="small text-body-secondary" datetime="{local.isoformat()}" title="{escape(date_format(local, "DATETIME_FORMAT"))}">'
-        f"{escape(date_format(local, 'SHORT_DATETIME_FORMAT'))}</time>"
+        f'{local.strftime("%Y-%m-%d %H:%M")}</time>'
     )
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/", accounts.me, name="me"),
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/new/", customers.customer_new, name="customer_new"),
+    path("customers/owners/", customers.customer_owner_options, name="customer_owner_options"),
     path("customers/deleted/", customers.customer_deleted, name="customer_deleted"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/timeline/", customers.customer_timeline_older, name="customer_timeline"),

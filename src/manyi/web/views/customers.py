@@ -29,10 +29,13 @@ def _filters(request) -> selectors.CustomerFilters:
     )
 
 
-def _owner_choices(user) -> list[tuple[int, str]] | None:
+def _owner_choices(user, selected: int | None) -> list[tuple[int, str]] | None:
+    """The owner filter's options as the page first shows them: only the one
+    chosen. The rest load when the select is first used (customer_owner_options):
+    few list views use it, and an administrator's lists hundreds of people."""
     if not access.can_assign_owner(user):
         return None
-    return selectors.owner_choices(user=user)
+    return [(pk, name) for pk, name in selectors.owner_choices(user=user) if pk == selected] if selected else []
 
 
 @page
@@ -45,13 +48,21 @@ def customer_list(request):
             (name, Customer._meta.get_field(name).verbose_name, Customer.choice_labels(name).items(), getattr(filters, name))
             for name in ("kind", "category", "importance", "grade", "depth")
         ],
-        "owners": _owner_choices(request.user),
+        "owners": _owner_choices(request.user, filters.owner),
         "can_create": access.can_create_customers(request.user),
     }  # fmt: skip
     template = "web/customers/list.html#results" if is_htmx(request) else "web/customers/list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@page
+def customer_owner_options(request):
+    """Every option of the owner filter, the chosen one selected."""
+    require(access.can_assign_owner(request.user), _("Your role may not filter by owner."))
+    context = {"owners": selectors.owner_choices(user=request.user), "selected": request.GET.get("owner", "")}
+    return render(request, "web/customers/list.html#owner_options", context)
 
 
 @page
