@@ -127,6 +127,27 @@ def test_count_stops_after_the_cap(admin, book):
     assert len(listing[0:100]) == 7  # pages go on past the count
 
 
+def test_a_list_over_its_cap_is_not_counted_again_for_a_while(admin, book, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def page(**filters):
+        listing = selectors.CustomerListing(user=admin, filters=selectors.CustomerFilters(**filters), cap=3)
+        listing.expect(0, 25)
+        with CaptureQueriesContext(connection) as queries:
+            count, ids = listing.count(), [row.id for row in listing[0:25]]
+        return count, ids, " ".join(q["sql"] for q in queries.captured_queries)
+
+    count, ids, sql = page()
+    assert count == 4 and "COUNT(*)" in sql  # more than 3
+    count, ids_again, sql = page()
+    assert (count, ids_again) == (4, ids) and "COUNT(*)" not in sql  # remembered; the page is read as ever
+    assert "COUNT(*)" in page(grade="A")[2]  # another list is counted
+    Customer.objects.filter(pk__in=ids[2:]).update(deleted_at=timezone.now())
+    monkeypatch.setattr(selectors, "COUNT_MEMO_SECONDS", 0)
+    assert page()[0] == 2  # once the memory is old, the count is exact again
+
+
 def test_the_recycle_bin_is_for_administrators(rep, admin, book):
     assert listed(admin, deleted=True)[0] == [book[3].pk]
     assert listed(rep, deleted=True) == ([], 0)
