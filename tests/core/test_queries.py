@@ -1,7 +1,7 @@
 import pytest
 from django.db.models import Q
 
-from manyi.core.queries import QueryTemplate, stand_ins
+from manyi.core.queries import QueryTemplate, read_together, stand_ins
 from manyi.customers.models import Customer
 from tests.factories import CustomerFactory
 
@@ -54,3 +54,27 @@ def test_literal_texts_match_literally(rep):
     CustomerFactory(owner=rep, name="百分之50X折扣")
     template = QueryTemplate(texts=("text",), build=lambda key, text: Customer.objects.filter(name__prefix=text).order_by("id"))
     assert template.raw("k", text="百分之50%_") == [odd]
+
+
+def test_reads_sent_together_give_what_each_gives_alone(rep, rep2):
+    """read_together (one round trip on PostgreSQL) makes the same instances,
+    annotations and converted values (dates, JSON) as each read run alone."""
+    from django.db.models import F
+
+    from manyi.customers.models import ChangeRecord
+    from manyi.customers.services import customer_update
+
+    mine = CustomerFactory(owner=rep, name="张三贸易", registered_capital="12.50")
+    CustomerFactory(owner=rep2)
+    customer_update(by=rep, customer=mine, data={"grade": "A"})
+    customers = QueryTemplate("owner", build=lambda key, owner: Customer.objects.filter(owner_id=owner).annotate(owner_login=F("owner__username")))
+    changes = QueryTemplate("customer", build=lambda key, customer: ChangeRecord.objects.filter(customer_id=customer).order_by("id"))
+    empty = QueryTemplate("owner", build=lambda key, owner: Customer.objects.filter(owner_id=owner, name="nobody"))
+    reads = [customers.read("k", owner=rep.pk), changes.read("k", customer=mine.pk), empty.read("k", owner=rep.pk), customers.read("k", owner=rep2.pk)]
+    together = read_together(*reads)
+    alone = [customers.raw("k", owner=rep.pk), changes.raw("k", customer=mine.pk), [], customers.raw("k", owner=rep2.pk)]
+    assert [[o.pk for o in objs] for objs in together] == [[o.pk for o in objs] for objs in alone]
+    got, want = together[0][0], Customer.objects.get(pk=mine.pk)
+    assert got.owner_login == "rep" and got.registered_capital == want.registered_capital and got.created_at == want.created_at
+    assert [c.changes for c in together[1]] == [c.changes for c in ChangeRecord.objects.filter(customer=mine).order_by("id")]
+    assert any(c["field"] == "grade" for record in together[1] for c in record.changes)

@@ -19,8 +19,9 @@ from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from manyi.accounts.models import NAME_COLUMNS, Role, User, person_name
+from manyi.accounts.selectors import name_columns_of
 from manyi.core.errors import NotFound
-from manyi.core.queries import QueryTemplate
+from manyi.core.queries import QueryTemplate, Read
 from manyi.core.text import normalize_text, phone_search_key, pinyin_key
 from manyi.customers import access
 from manyi.customers.models import (
@@ -632,10 +633,10 @@ def _live_contacts(customer_id: int) -> QuerySet[Contact]:
 _CONTACTS_OF = QueryTemplate("customer", build=lambda key, customer: _live_contacts(customer))
 
 
-def customer_contacts(*, user: User, customer: Customer) -> list[Contact]:
-    """contact_list as a list, from a query compiled once (the 360° page)."""
-    customer_check_held(user=user, customer=customer)
-    return _CONTACTS_OF.raw(None, customer=customer.pk)
+def contacts_read(customer: Customer) -> Read:
+    """contact_list's rows, from a query compiled once, for read_together
+    (the 360° page; the caller checks access)."""
+    return _CONTACTS_OF.read(None, customer=customer.pk)
 
 
 def contact_search(*, user: User, q: str = "", customer_id: int | None = None) -> QuerySet[Contact]:
@@ -671,7 +672,8 @@ def contact_get(*, user: User, pk: Any) -> Contact:
 
 
 _NEWEST_CHANGES = QueryTemplate(
-    "customer", build=lambda limit, customer: ChangeRecord.objects.filter(customer_id=customer).order_by("-at", "-id")[:limit]
+    "customer",
+    build=lambda limit, customer: ChangeRecord.objects.filter(customer_id=customer).annotate(**name_columns_of("actor")).order_by("-at", "-id")[:limit],
 )
 
 
@@ -689,11 +691,21 @@ def change_history(
         records = _NEWEST_CHANGES.raw(limit, customer=customer.pk)
     else:
         qs = ChangeRecord.objects.filter(customer=customer)
-        if related:
-            qs = qs.prefetch_related("actor", "contact")
+        qs = qs.prefetch_related("actor", "contact") if related else qs.annotate(**name_columns_of("actor"))
         if before:
             qs = qs.filter(at__lt=before)
         records = list(qs[:limit] if limit else qs)
+    return masked_changes(user=user, customer=customer, records=records)
+
+
+def newest_changes_read(customer: Customer, limit: int) -> Read:
+    """change_history(limit=limit, related=False)'s query, for read_together:
+    its records go through masked_changes."""
+    return _NEWEST_CHANGES.read(limit, customer=customer.pk)
+
+
+def masked_changes(*, user: User, customer: Customer, records: list[ChangeRecord]) -> list[ChangeRecord]:
+    """Sensitive values hidden from users who may not read them."""
     if not access.can_see_sensitive(user, customer):
         for record in records:
             record.changes = [
@@ -711,20 +723,17 @@ _GRANTEES = QueryTemplate(
 )
 
 
-def customer_with_grants(*, user: User, customer: Customer) -> dict[str, list[User]]:
+def grantees_read(customer: Customer) -> Read:
+    """Who the customer is shared with or served by, for read_together: the
+    people go through grants_by_kind (the caller checks access)."""
+    return _GRANTEES.read(None, customer=customer.pk)
+
+
+def grants_by_kind(people: list[User]) -> dict[str, list[User]]:
     out: dict[str, list[User]] = {"shared": [], "service": []}
-    for person in _GRANTEES.raw(None, customer=customer.pk):
+    for person in people:
         out[person.grant_kind].append(person)
     return out
-
-
-def users_by_id(ids) -> dict[int, User]:
-    """User.objects.in_bulk(ids) in one plain query (a page's authors and actors)."""
-    ids = sorted({int(i) for i in ids if i is not None})
-    if not ids:
-        return {}
-    marks = ", ".join(["%s"] * len(ids))
-    return {u.pk: u for u in User.objects.raw(f'SELECT * FROM "{User._meta.db_table}" WHERE "id" IN ({marks})', ids)}
 
 
 def tag_list(*, user: User) -> QuerySet[Tag]:
@@ -743,9 +752,10 @@ def _grant_candidates(has_team: bool, *, owner: int, team: int) -> QuerySet:
 _GRANT_CHOICES = QueryTemplate("owner", "team", build=_grant_candidates)
 
 
-def grant_choices(*, customer: Customer) -> list[tuple[int, str]]:
-    """(id, name) of grant_candidates, as the 360° page's select lists them."""
-    return _people(_GRANT_CHOICES.sql(customer.team_id is not None, owner=customer.owner_id, team=customer.team_id))
+def grant_choices_read(customer: Customer) -> Read:
+    """grant_candidates' ids and names, as the 360° page's select lists them,
+    for read_together."""
+    return _GRANT_CHOICES.read(customer.team_id is not None, owner=customer.owner_id, team=customer.team_id)
 
 
 def grant_candidates(*, customer: Customer) -> QuerySet[User]:

@@ -10,7 +10,7 @@ from manyi.accounts.selectors import active_user_get
 from manyi.core.errors import ValidationFailed
 from manyi.customers import access, selectors, services, styles
 from manyi.customers.models import Customer, CustomerAccess
-from manyi.interactions.selectors import customer_timeline
+from manyi.interactions.selectors import customer_overview, customer_timeline
 from manyi.web.errors import add_service_errors, page, require
 from manyi.web.forms import CustomerForm, GrantForm
 from manyi.web.htmx import is_htmx
@@ -112,9 +112,9 @@ def customer_edit(request, pk):
 TIMELINE_PAGE = 20
 
 
-def timeline_page(user, customer, before=None, contacts=None) -> dict:
-    """One page of the timeline and, when older entries exist, the time to continue from."""
-    entries = customer_timeline(user=user, customer=customer, limit=TIMELINE_PAGE + 1, before=before, contacts=contacts)
+def timeline_page(entries) -> dict:
+    """One page of timeline entries (read one more than a page) and, when
+    older entries exist, the time to continue from."""
     more = len(entries) > TIMELINE_PAGE
     entries = entries[:TIMELINE_PAGE]
     return {"timeline": entries, "timeline_more": entries[-1].at.isoformat() if more else ""}
@@ -123,16 +123,16 @@ def timeline_page(user, customer, before=None, contacts=None) -> dict:
 def detail_context(request, customer, *, interaction_form=None):
     user = request.user
     profile = selectors.customer_profile(user=user, customer=customer)
-    contacts = selectors.customer_contacts(user=user, customer=customer)
     can_edit = access.can_edit(user, customer)
+    overview = customer_overview(user=user, customer=customer, limit=TIMELINE_PAGE + 1, grant_choices=can_edit)
     context = {
         "customer": customer,
         "sections": profile_sections(customer, hidden=profile["hidden"]),
-        "contacts": [(c, styles.social_style_advice(c.social_style), styles.temperament_advice(c.temperament)) for c in contacts],
+        "contacts": [(c, styles.social_style_advice(c.social_style), styles.temperament_advice(c.temperament)) for c in overview.contacts],
         "style_advice": styles.social_style_advice(customer.social_style),
         "temperament_advice": styles.temperament_advice(customer.temperament),
-        **timeline_page(user, customer, contacts=contacts),
-        "grants": selectors.customer_with_grants(user=user, customer=customer),
+        **timeline_page(overview.timeline),
+        "grants": overview.grants,
         "can_edit": can_edit,
         "can_log": access.can_log_interaction(user, customer),
         # Loaded when the user opens "Log an interaction": rendering its
@@ -140,7 +140,7 @@ def detail_context(request, customer, *, interaction_form=None):
         "interaction_form": interaction_form,
     }
     if can_edit:
-        context["grant_users"] = selectors.grant_choices(customer=customer)
+        context["grant_users"] = overview.grant_choices
         context["grant_kinds"] = CustomerAccess.choice_labels("kind").items()
     return context
 
@@ -161,7 +161,8 @@ def customer_timeline_older(request, pk):
         before = None
     if before is None:
         raise ValidationFailed(_("“before” must be a date and time, e.g. 2026-11-27T10:00:00+08:00."))
-    context = {"customer": customer, **timeline_page(request.user, customer, before=before)}
+    entries = customer_timeline(user=request.user, customer=customer, limit=TIMELINE_PAGE + 1, before=before)
+    context = {"customer": customer, **timeline_page(entries)}
     return render(request, "web/customers/detail.html#timeline_page", context)
 
 
