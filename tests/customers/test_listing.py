@@ -108,7 +108,7 @@ def test_searches_match_the_queryset_in_both_plans(request, book, role, q):
 
 @pytest.mark.parametrize("q", ["张伟", "zhangw", "zhang"])
 def test_a_very_common_text_walks_and_counts_to_the_broad_cap(admin, book, monkeypatch, q):
-    monkeypatch.setattr(selectors, "GRAM_PROBE_LIMIT", 1)
+    monkeypatch.setattr(selectors, "BROAD_PROBE_LIMIT", 1)
     monkeypatch.setattr(selectors, "BROAD_COUNT_CAP", 1)
     listing = selectors.CustomerListing(user=admin, filters=selectors.CustomerFilters(q=q))
     assert listing.walk and listing.cap == 1
@@ -151,3 +151,12 @@ def test_a_list_over_its_cap_is_not_counted_again_for_a_while(admin, book, monke
 def test_the_recycle_bin_is_for_administrators(rep, admin, book):
     assert listed(admin, deleted=True)[0] == [book[3].pk]
     assert listed(rep, deleted=True) == ([], 0)
+
+
+def test_the_rarest_bigram_is_found_counting_no_further_than_needed(rep, monkeypatch):
+    for name in ("北京东方", "北京东方科技", "北京东方物流", "东方红", "东方明珠"):
+        CustomerFactory(name=name, owner=rep)
+    monkeypatch.setattr(selectors, "RARE_ENOUGH", 1)
+    # 东方 (in all five) is counted first, then 京东 (three) only up to five
+    assert selectors._rarest_gram("京东方") == "京东"
+    assert selectors._gram_counts(["京东", "东方"], 2) == ("东方", 2)  # both reach the limit: none is rarer

@@ -156,6 +156,7 @@ TAGGED_SQL = (
 # (migration customers 0002_customer_name_bigram_index).
 NAME_GRAMS_SQL = "SELECT customer_id FROM customers_name_gram WHERE gram = lower(%s)"
 GRAM_PROBE_LIMIT = 5_000
+RARE_ENOUGH = 100  # a bigram in fewer names ends the search for a rarer one
 
 
 def _rarest_gram(text: str) -> str:
@@ -165,43 +166,44 @@ def _rarest_gram(text: str) -> str:
     testing only them gives exactly the rows of the plain condition, which
     otherwise reads every customer."""
     grams = list(dict.fromkeys(text[i : i + 2] for i in range(len(text) - 1)))
-    return _gram_counts(grams)[0] if len(grams) > 1 else grams[0]
+    return _gram_counts(grams, GRAM_PROBE_LIMIT)[0] if len(grams) > 1 else grams[0]
 
 
-def _gram_counts(grams: list[str]) -> tuple[str, int]:
-    """The rarest of `grams` and its customers, counted up to GRAM_PROBE_LIMIT."""
-    best, best_count = grams[0], GRAM_PROBE_LIMIT
-    for gram in grams[:8]:
-        count = _fetchall(f"SELECT COUNT(*) FROM ({NAME_GRAMS_SQL} LIMIT {GRAM_PROBE_LIMIT}) AS g", [gram])[0][0]
+def _gram_counts(grams: list[str], limit: int) -> tuple[str, int]:
+    """The rarest of `grams` and its customers, counted up to `limit`. The
+    last bigrams are counted first (a company's name starts with its city,
+    the commonest part), and each only up to the fewest found so far."""
+    best, best_count = grams[-1], limit
+    for gram in reversed(grams[-8:]):
+        count = _fetchall(f"SELECT COUNT(*) FROM ({NAME_GRAMS_SQL} LIMIT {best_count}) AS g", [gram])[0][0]
         if count < best_count:
             best, best_count = gram, count
-        if count < 100:
+        if best_count < RARE_ENOUGH:
             break
     return best, best_count
 
 
 def broad_search(query: str) -> bool:
-    """Whether a search is in GRAM_PROBE_LIMIT names or more, judged from one
-    index: a two-character Chinese text by its bigram, a pinyin text by the
-    names whose pinyin starts with it. Such a search is read by walking the
-    list's order, since collecting its matches first reads them all (~40,000
-    for 上海 or "shangh")."""
+    """Whether a search has more matches than a collected search counts
+    (BROAD_PROBE_LIMIT), judged from one index: a two-character Chinese text
+    by its bigram, a pinyin text by the names whose pinyin starts with it.
+    Such a search is read by walking the list's order, since collecting its
+    matches first reads them all (~40,000 for 上海 or "shangh")."""
     terms = search_terms(query)
     return terms is not None and _broad(terms)
 
 
 def _broad(terms: SearchTerms) -> bool:
+    limit = BROAD_PROBE_LIMIT
     if terms.contains and len(terms.text) == 2:
-        return _gram_counts([terms.text])[1] >= GRAM_PROBE_LIMIT
+        return _gram_counts([terms.text], limit)[1] >= limit
     if len(terms.pinyin) >= 2:
         sql, params = _PINYIN_NAMED.sql(None, prefix=terms.pinyin)
-        return _fetchall(f"SELECT COUNT(*) FROM ({sql}) named", params)[0][0] >= GRAM_PROBE_LIMIT
+        return _fetchall(f"SELECT COUNT(*) FROM ({sql} LIMIT {limit}) named", params)[0][0] >= limit
     return False  # a longer Chinese text can be rare however common its bigrams
 
 
-_PINYIN_NAMED = QueryTemplate(
-    texts=("prefix",), build=lambda _key, prefix: Customer.objects.filter(name_pinyin__prefix=prefix).order_by().values("id")[:GRAM_PROBE_LIMIT]
-)
+_PINYIN_NAMED = QueryTemplate(texts=("prefix",), build=lambda _key, prefix: Customer.objects.filter(name_pinyin__prefix=prefix).order_by().values("id"))
 
 
 def _filtered(qs: QuerySet[Customer], f: CustomerFilters, *, indexed: bool = True, search: Q | None = None) -> QuerySet[Customer]:
@@ -321,6 +323,9 @@ def _aware(value: datetime) -> datetime:
 
 SEARCH_COUNT_CAP = 1_000
 BROAD_COUNT_CAP = 100
+# A search that one index shows to match this many names is broad: collected,
+# it would count past its cap and be walked anyway (broad_search).
+BROAD_PROBE_LIMIT = SEARCH_COUNT_CAP + 1
 # A list counted past its cap (an administrator's million, a manager's team)
 # is not counted again for this long: it reads "more than 10,000" either way,
 # and counting to 10,001 cost each such page ~3 ms on PostgreSQL. Kept per
