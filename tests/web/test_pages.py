@@ -220,3 +220,8 @@ def test_list_rows_escape_what_users_typed(client, rep):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;有限公司" in page
     assert "&lt;b&gt;杭州&lt;/b&gt;" in page and "&lt;i&gt;VIP&lt;/i&gt;" in page
     assert f'href="/customers/{c.pk}/"' in page
+
+
+def test_a_customer_with_no_colleague_to_share_with_says_so(as_user, rep, customer):
+    body = as_user(rep).get(reverse("web:customer_detail", args=[customer.pk])).content.decode()
+    assert "No colleague in this customer's team to share it with." in body and 'id="grant-user"' not in body
