@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection
 db = settings.DATABASES["default"]
 out = {"engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST"), "port": db.get("PORT"),
-       "user": db.get("USER"), "conn_max_age": db.get("CONN_MAX_AGE"), "debug": settings.DEBUG,
+       "user": db.get("USER"), "conn_max_age": db.get("CONN_MAX_AGE"), "options": db.get("OPTIONS"), "debug": settings.DEBUG,
        "allowed_hosts": settings.ALLOWED_HOSTS, "time_zone": settings.TIME_ZONE, "secret_key": settings.SECRET_KEY}
 if connection.vendor == "sqlite":
     with connection.cursor() as cursor:
@@ -57,3 +57,10 @@ def test_postgresql_from_the_database_url(tmp_path):
     assert found["allowed_hosts"] == ["crm.example.com", "127.0.0.1"]
     assert found["debug"] is True and found["time_zone"] == "Asia/Hong_Kong" and found["secret_key"] == "k" * 50
     assert not (tmp_path / "secret_key").exists()
+    # short index-driven reads: no parallel workers (their start-up cost more than the read)
+    assert found["options"]["options"] == "-c max_parallel_workers_per_gather=0"
+
+
+def test_postgresql_options_in_the_url_are_kept(tmp_path):
+    found = settings_for(MANYI_DATA_DIR=str(tmp_path), MANYI_DATABASE_URL="postgres://m@db/crm?options=-c%20work_mem%3D64MB")
+    assert found["options"]["options"] == "-c work_mem=64MB"
