@@ -25,7 +25,7 @@ class PageParams(InputSchema):
 
 class Page(Schema, Generic[T]):
     items: list[T]
-    total: int = Field(description=f"Exact up to {COUNT_CAP:,} (a search: 1,000, or 100 for a very common two-character text); past that the cap, with total_capped true.")
+    total: int = Field(description=f"Exact up to {COUNT_CAP:,} (a search: 1,000, or 100 for a very common text); past that the cap, with total_capped true.")
     total_capped: bool
     page: int
     page_size: int
