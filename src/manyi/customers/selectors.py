@@ -155,7 +155,6 @@ TAGGED_SQL = (
 # Every customer name's two-character substrings, kept by database triggers
 # (migration customers 0002_customer_name_bigram_index).
 NAME_GRAMS_SQL = "SELECT customer_id FROM customers_name_gram WHERE gram = lower(%s)"
-GRAM_PROBE_LIMIT = 5_000
 RARE_ENOUGH = 100  # a bigram in fewer names ends the search for a rarer one
 
 
@@ -166,7 +165,7 @@ def _rarest_gram(text: str) -> str:
     testing only them gives exactly the rows of the plain condition, which
     otherwise reads every customer."""
     grams = _grams(text)
-    return _gram_counts(grams, GRAM_PROBE_LIMIT)[0] if len(grams) > 1 else grams[0]
+    return _gram_counts(grams, BROAD_PROBE_LIMIT)[0] if len(grams) > 1 else grams[0]
 
 
 def _grams(text: str) -> list[str]:
@@ -463,7 +462,7 @@ class CustomerListing:
         """ORDER BY result column positions, which both databases accept after a union."""
         return ", ".join(f"{self._columns.index(name.lstrip('-')) + 1} {'DESC' if name.startswith('-') else 'ASC'}" for name in self.order)
 
-    def _first(self, n: int, *, offset: int = 0) -> tuple[str, tuple]:
+    def _first(self, n: int, *, offset: int = 0) -> tuple[str, list]:
         """The ids and sort keys of rows offset .. offset + n in the list's
         order. Of several parts, each gives only its own first offset + n in
         that order, which its index reads without sorting (a rep's page read
@@ -472,7 +471,7 @@ class CustomerListing:
         indexed = not self.walk and not (self.terms and self.count() > self.cap)
         key = (*self._shape, indexed)
         if self.part_count == 1:
-            sql, params = self._listed if indexed == (not self.walk) else _LISTED.sql(key, **self._values)
+            sql, params = _LISTED.sql(key, **self._values)
         else:
             compiled = [_LISTED_PART.sql((*key, i), **self._values) for i in range(self.part_count)]
             # SQLite takes no ORDER BY or LIMIT in a compound SELECT's members: each is wrapped.

@@ -77,7 +77,6 @@ class TimelineEntry:
     change: ChangeRecord | None = None
 
 
-# The newest interactions of a customer, compiled once per page size (see QueryTemplate).
 def _newest(customer: Any, *, limit: int, before: datetime | None = None) -> QuerySet[Interaction]:
     qs = Interaction.objects.filter(customer_id=customer).annotate(**name_columns_of("created_by"))
     if before is not None:
@@ -85,6 +84,7 @@ def _newest(customer: Any, *, limit: int, before: datetime | None = None) -> Que
     return qs.order_by("-occurred_at", "-id")[:limit]
 
 
+# The newest interactions of a customer, compiled once per page size (see QueryTemplate).
 _NEWEST = QueryTemplate("customer", build=lambda limit, customer: _newest(customer, limit=limit))
 
 
