@@ -54,10 +54,14 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_count_memo():
-    """Each test's database starts again: no list is known to be over its cap."""
+    """Each test's database starts again: no list is known to be over its cap,
+    and each statement is prepared anew (under a new name), so what a test
+    sends does not depend on which tests ran before it on the connection."""
+    from manyi.core import queries
     from manyi.customers import selectors
 
     selectors._OVER_CAP.clear()
+    queries._PREPARED.clear()
 
 
 @pytest.fixture

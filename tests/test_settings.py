@@ -14,7 +14,8 @@ from django.db import connection
 db = settings.DATABASES["default"]
 out = {"engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST"), "port": db.get("PORT"),
        "user": db.get("USER"), "conn_max_age": db.get("CONN_MAX_AGE"), "options": db.get("OPTIONS"), "debug": settings.DEBUG,
-       "allowed_hosts": settings.ALLOWED_HOSTS, "time_zone": settings.TIME_ZONE, "secret_key": settings.SECRET_KEY}
+       "allowed_hosts": settings.ALLOWED_HOSTS, "time_zone": settings.TIME_ZONE, "secret_key": settings.SECRET_KEY,
+       "prepared_statements": settings.MANYI_PREPARED_STATEMENTS}
 if connection.vendor == "sqlite":
     with connection.cursor() as cursor:
         out["pragmas"] = {p: cursor.execute(f"PRAGMA {p}").fetchone()[0] for p in ("journal_mode", "synchronous", "busy_timeout")}
@@ -57,8 +58,11 @@ def test_postgresql_from_the_database_url(tmp_path):
     assert found["allowed_hosts"] == ["crm.example.com", "127.0.0.1"]
     assert found["debug"] is True and found["time_zone"] == "Asia/Hong_Kong" and found["secret_key"] == "k" * 50
     assert not (tmp_path / "secret_key").exists()
-    # short index-driven reads: no parallel workers (their start-up cost more than the read)
-    assert found["options"]["options"] == "-c max_parallel_workers_per_gather=0"
+    # short index-driven reads: no parallel workers (their start-up cost more than the read);
+    # the statements Manyi prepares are planned once, for every value
+    assert found["options"]["options"] == "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan"
+    assert found["prepared_statements"] is True
+    assert settings_for(MANYI_DATA_DIR=str(tmp_path), MANYI_DATABASE_URL="postgres://m@db/crm", MANYI_PREPARED_STATEMENTS="off")["prepared_statements"] is False
 
 
 def test_postgresql_options_in_the_url_are_kept(tmp_path):

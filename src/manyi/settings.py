@@ -124,7 +124,15 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # rows a walk of the list's order must read for a common search (it
     # cannot estimate "name contains"), plans parallel workers for it, and
     # their start-up alone took 10 of the 16 ms such a walk cost.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c max_parallel_workers_per_gather=0")
+    # The statements Manyi prepares (core.queries.execute) are those whose
+    # best plan is the same for every value: planned once, generically.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", "-c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan"
+    )
+# Hot reads of fixed shape are prepared once per PostgreSQL connection. A
+# connection pooler in transaction mode (PgBouncer's default) hands each
+# transaction another server connection: turn this off behind one.
+MANYI_PREPARED_STATEMENTS = _env_bool("MANYI_PREPARED_STATEMENTS", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

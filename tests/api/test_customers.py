@@ -118,13 +118,13 @@ def test_filters(as_user, rep, rep2, manager):
 
 def test_list_queries_do_not_grow_with_rows(as_user, rep):
     client = as_user(rep)
-    client.get(URL)
 
     def queries():
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(URL).status_code == 200
         return ctx.captured_queries
 
+    first = queries()  # on PostgreSQL, the page's statement is prepared here and executed by name after
     for c in CustomerFactory.create_batch(2, owner=rep):
         c.tags.create(name=f"tag{c.pk}")
     few = queries()
@@ -132,7 +132,7 @@ def test_list_queries_do_not_grow_with_rows(as_user, rep):
         c.tags.create(name=f"tag{c.pk}")
     many = queries()
     assert len(many) == len(few) == 2  # the token's user, and the count with the page's rows, owners and tags
-    page_sql = next(q["sql"] for q in many if "LIMIT" in q["sql"] and "customers_customer" in q["sql"])
+    page_sql = next(q["sql"] for q in first + many if "LIMIT" in q["sql"] and "customers_customer" in q["sql"])
     assert "health_notes" not in page_sql and "purchase_story" not in page_sql
 
 

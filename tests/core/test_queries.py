@@ -1,7 +1,10 @@
 import pytest
+from django.db import connection, transaction
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 
-from manyi.core.queries import QueryTemplate, read_together, stand_ins
+from manyi.core import queries
+from manyi.core.queries import QueryTemplate, Read, execute, read_together, stand_ins
 from manyi.customers.models import Customer
 from tests.factories import CustomerFactory
 
@@ -78,3 +81,56 @@ def test_reads_sent_together_give_what_each_gives_alone(rep, rep2):
     assert got.owner_login == "rep" and got.registered_capital == want.registered_capital and got.created_at == want.created_at
     assert [c.changes for c in together[1]] == [c.changes for c in ChangeRecord.objects.filter(customer=mine).order_by("id")]
     assert any(c["field"] == "grade" for record in together[1] for c in record.changes)
+
+
+PREPARABLE = 'SELECT "name" FROM "customers_customer" WHERE "owner_id" = %s AND "name" NOT LIKE \'%%x\' ORDER BY "id"'
+
+
+def run_marked(sql, params):
+    with CaptureQueriesContext(connection) as ctx, connection.cursor() as cursor:
+        execute(cursor, sql, params, prepare=True)
+        rows = cursor.fetchall()
+    return rows, [q["sql"] for q in ctx.captured_queries]
+
+
+def test_a_marked_query_is_prepared_once_per_connection_and_planned_once(rep, rep2):
+    CustomerFactory(owner=rep, name="百分之百")
+    CustomerFactory(owner=rep2, name="王五")
+    mine, first = run_marked(PREPARABLE, [rep.pk])
+    theirs, again = run_marked(PREPARABLE, [rep2.pk])
+    assert (mine, theirs) == ([("百分之百",)], [("王五",)])  # a literal %, and the values put in their places
+    if connection.vendor != "postgresql":
+        assert not any("PREPARE" in q or "EXECUTE" in q for q in first + again)  # SQLite caches its statements itself
+        return
+    name = first[1].split("(")[0].removeprefix("EXECUTE ")
+    assert first[0].startswith(f"PREPARE {name} AS ") and "$1" in first[0] and len(first) == 2
+    assert again == [f"EXECUTE {name}({rep2.pk})"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s", [name])
+        assert cursor.fetchone() == (2, 0)  # plan_cache_mode=force_generic_plan: planned once, for every value
+
+
+def test_prepared_statements_can_be_turned_off(rep, settings):
+    settings.MANYI_PREPARED_STATEMENTS = False
+    rows, sent = run_marked(PREPARABLE, [rep.pk])
+    assert rows == [] and len(sent) == 1 and not sent[0].startswith(("PREPARE", "EXECUTE"))
+
+
+def test_past_the_limit_statements_run_unprepared(rep, monkeypatch):
+    CustomerFactory(owner=rep, name="张三")
+    monkeypatch.setattr(queries, "PREPARED_PER_CONNECTION", 0)
+    rows, sent = run_marked(PREPARABLE, [rep.pk])
+    assert rows == [("张三",)] and len(sent) == 1 and not sent[0].startswith(("PREPARE", "EXECUTE"))
+
+
+def test_a_failed_pipeline_does_not_leave_a_statement_thought_prepared(rep):
+    """On PostgreSQL the reads are pipelined: after a failing read the server
+    skips the rest, a PREPARE included. That statement is prepared again when
+    next used, not executed by a name the server never heard of."""
+    CustomerFactory(owner=rep, name="张三")
+    failing = Read(Customer, 'SELECT * FROM "no_such_table"', [])
+    mine = Read(Customer, 'SELECT * FROM "customers_customer" WHERE "owner_id" = %s', [rep.pk], prepare=True)
+    with pytest.raises(Exception, match="no_such_table"), transaction.atomic():
+        read_together(failing, mine)
+    assert [c.name for c in read_together(mine)[0]] == ["张三"]
+    assert [c.name for c in read_together(mine, mine)[1]] == ["张三"]

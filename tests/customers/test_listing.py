@@ -152,6 +152,21 @@ def test_a_list_over_its_cap_is_not_counted_again_for_a_while(admin, book, monke
     assert page()[0] == 2  # once the memory is old, the count is exact again
 
 
+@pytest.mark.parametrize(("filters", "prepared"), [({}, True), ({"grade": "A"}, True), ({"q": "张"}, False), ({"tag": "VIP"}, False)])
+def test_a_list_is_prepared_unless_its_plan_depends_on_a_value(rep, book, filters, prepared):
+    """A searched text's index range, and a tag's rarity, choose the plan:
+    such lists are planned with their values each time (core.queries.execute)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            assert listed(rep, **filters) == (expected(rep, **filters), len(expected(rep, **filters)))
+    sent = [q["sql"] for q in queries.captured_queries]
+    by_name = any(sql.startswith("EXECUTE manyi_") for sql in sent)
+    assert by_name == (prepared and connection.vendor == "postgresql")
+
+
 def test_the_recycle_bin_is_for_administrators(rep, admin, book):
     assert listed(admin, deleted=True)[0] == [book[3].pk]
     assert listed(rep, deleted=True) == ([], 0)

@@ -16,9 +16,13 @@ the parameter and puts the real value there, escaped the same way.
 
 from __future__ import annotations
 
+import itertools
+import re
+import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import RawQuerySet
@@ -51,6 +55,55 @@ def _text_slot(param: str, mark: str) -> tuple[Callable[[str], str], str, str]:
     if before in ("", "%") and after == "%":
         return like_escape, before, after
     raise ValueError(f"A text stand-in reached a parameter in an unknown form: {param!r}")
+
+
+_PLACEHOLDER = re.compile(r"%([s%])")
+# The statements prepared on each PostgreSQL connection (psycopg's, which a
+# reconnect replaces): SQL → name. A page's LIMIT is part of its SQL, so pages
+# deep in a list make new statements; past this many, they run unprepared.
+PREPARED_PER_CONNECTION = 200
+_PREPARED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDictionary()
+_NAMES = itertools.count(1)
+
+
+def execute(cursor, sql: str, params, *, prepare: bool = False) -> str | None:
+    """cursor.execute(sql, params), or on PostgreSQL, for a query marked
+    `prepare`, the statement prepared on this connection the first time and
+    executed by name after: PostgreSQL parsed and planned a rep's list page
+    anew each time, 4 of its 6 ms (bench/). Prepared statements run with a
+    generic plan (settings: plan_cache_mode), one for every value, so only a
+    query whose best plan does not depend on its values is marked: an id, a
+    role, a filter's choice, never a searched text, whose index range is read
+    from the text itself. Returns the SQL if it was prepared just now."""
+    db = cursor.db
+    if not (prepare and db.vendor == "postgresql" and settings.MANYI_PREPARED_STATEMENTS):
+        cursor.execute(sql, params)
+        return None
+    statements = _PREPARED.setdefault(db.connection, {})
+    name, fresh = statements.get(sql), None
+    if name is None and len(statements) < PREPARED_PER_CONNECTION:
+        name = f"manyi_{next(_NAMES)}"
+        number = itertools.count(1)
+        cursor.execute(f"PREPARE {name} AS " + _PLACEHOLDER.sub(lambda m: f"${next(number)}" if m[1] == "s" else "%", sql))
+        statements[sql] = fresh = name
+    if name is None:
+        cursor.execute(sql, params)
+        return None
+    try:
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
+    except Exception:
+        if fresh:  # in a pipeline, an earlier statement's error may have skipped the PREPARE
+            statements.pop(sql, None)
+        raise
+    return sql if fresh else None
+
+
+def _forget(db, sqls: list[str]) -> None:
+    """Statements whose PREPARE may not have run (a pipeline that failed):
+    prepared again, under new names, when next used."""
+    statements = _PREPARED.get(db.connection, {})
+    for sql in sqls:
+        statements.pop(sql, None)
 
 
 class QueryTemplate:
@@ -104,13 +157,15 @@ class QueryTemplate:
     def read(self, key: Hashable, using: str = "default", **values: Any) -> Read:
         """The query, to run with others in read_together."""
         model, _sql, _template = self._compile(key, using)
-        return Read(model, *self.sql(key, using, **values))
+        # Without a text, its values are ids and numbers: one plan serves them all.
+        return Read(model, *self.sql(key, using, **values), prepare=not self.texts)
 
 
 class Read(NamedTuple):
     model: type[Model]
     sql: str
     params: list
+    prepare: bool = False
 
 
 def read_together(*reads: Read, using: str = "default") -> list[list[Model]]:
@@ -123,15 +178,20 @@ def read_together(*reads: Read, using: str = "default") -> list[list[Model]]:
     connection.ensure_connection()
     cursors = []
     if connection.vendor == "postgresql" and len(reads) > 1:
-        with connection.connection.pipeline():
-            for read in reads:
-                cursor = connection.cursor()
-                cursor.execute(read.sql, read.params)
-                cursors.append(cursor)
+        fresh = []
+        try:
+            with connection.connection.pipeline():
+                for read in reads:
+                    cursor = connection.cursor()
+                    fresh.append(execute(cursor, read.sql, read.params, prepare=read.prepare))
+                    cursors.append(cursor)
+        except Exception:
+            _forget(connection, [sql for sql in fresh if sql])
+            raise
     else:
         for read in reads:
             cursor = connection.cursor()
-            cursor.execute(read.sql, read.params)
+            execute(cursor, read.sql, read.params, prepare=read.prepare)
             cursors.append(cursor)
     out = []
     for read, cursor in zip(reads, cursors, strict=True):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from manyi.accounts.models import NAME_COLUMNS, Role, User, person_name
 from manyi.accounts.selectors import name_columns_of
 from manyi.core.errors import NotFound
-from manyi.core.queries import QueryTemplate, Read
+from manyi.core.queries import QueryTemplate, Read, execute
 from manyi.core.text import normalize_text, phone_search_key, pinyin_key
 from manyi.customers import access
 from manyi.customers.models import (
@@ -299,9 +299,9 @@ _PAGE_SQL = (
 )
 
 
-def _fetchall(sql: str, params) -> list[tuple]:
+def _fetchall(sql: str, params, *, prepare: bool = False) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute(cursor, sql, params, prepare=prepare)
         return cursor.fetchall()
 
 
@@ -420,6 +420,10 @@ class CustomerListing:
         sort = f.sort if f.sort in SORTS else DEFAULT_SORT
         self.order = SORTS[sort]
         self._columns = _columns_of(self.order)
+        # Prepared once per connection (core.queries.execute) unless the best
+        # plan depends on a value: a searched text's index range, or a tag,
+        # which may be on three customers or on half of them.
+        self._prepare = self.terms is None and not f.tag
         if not (user and user.is_authenticated and user.is_active) or (f.deleted and not user.is_admin):
             self.part_count = 0  # the recycle bin is for administrators only
         else:
@@ -511,7 +515,7 @@ class CustomerListing:
             total = "SELECT COUNT(*) AS total FROM window_"
             ids = f"SELECT * FROM window_ ORDER BY {self._positions()} LIMIT {n} OFFSET {int(start)}"
         page_sql = _PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids)
-        rows = _fetchall(f"{window}SELECT t.total, r.* FROM ({total}) t LEFT JOIN ({page_sql}) r ON 1 = 1", params)
+        rows = _fetchall(f"{window}SELECT t.total, r.* FROM ({total}) t LEFT JOIN ({page_sql}) r ON 1 = 1", params, prepare=self._prepare)
         read = rows[0][0]
         self._total = min(read, limit)
         if not self.terms and not remembered and self._total > self.cap:
@@ -534,7 +538,7 @@ class CustomerListing:
         if not self.part_count:
             return []
         ids_sql, params = self._first(int(stop - start), offset=int(start))
-        return self._rows(_fetchall(_PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids_sql), params))
+        return self._rows(_fetchall(_PAGE_SQL.format(tags=_tag_pairs_sql('c."id"'), ids=ids_sql), params, prepare=self._prepare))
 
     def _rows(self, rows: list[tuple]) -> list[CustomerRow]:
         # The join keeps no order: put the rows back in the page's, by its sort keys.
