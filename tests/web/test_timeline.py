@@ -41,3 +41,12 @@ def test_older_pages_continue_without_gaps_or_repeats(as_user, rep, customer, lo
 def test_bad_before_is_a_clear_400(as_user, rep, customer):
     response = as_user(rep).get(reverse("web:customer_timeline", args=[customer.pk]) + "?before=yesterday")
     assert response.status_code == 400
+
+
+def test_texts_keep_their_line_breaks_and_are_escaped(as_user, rep, customer):
+    InteractionFactory(customer=customer, text="第一行\r\n<b>第二行</b>\r第三行")
+    customer.leader_background = "创始人\n<script>x</script>"
+    customer.save()
+    page = as_user(rep).get(reverse("web:customer_detail", args=[customer.pk])).content.decode()
+    assert "第一行<br>&lt;b&gt;第二行&lt;/b&gt;<br>第三行" in page
+    assert "创始人<br>&lt;script&gt;x&lt;/script&gt;" in page

@@ -9,9 +9,7 @@ from __future__ import annotations
 from html import escape
 
 from django.core.exceptions import FieldDoesNotExist
-from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -26,18 +24,21 @@ CHANGE_ICONS = {"created": "bi-plus-circle", "deleted": "bi-trash", "restored": 
 
 
 def _time(value) -> str:
-    """The time as the customer list shows it (2026-11-27 14:30), the
-    language's long form on hover: Django's date_format costs ~70 µs a call."""
+    """The time as the customer list shows it (2026-11-27 14:30). Django's
+    date_format, at ~70 µs a call, was a tenth of the 360° page's time, for
+    a hover title that said the same in the language's long form."""
     local = timezone.localtime(value)
-    return (
-        f'<time class="small text-body-secondary" datetime="{local.isoformat()}" title="{escape(date_format(local, "DATETIME_FORMAT"))}">'
-        f'{local.strftime("%Y-%m-%d %H:%M")}</time>'
-    )
+    return f'<time class="small text-body-secondary" datetime="{local.isoformat()}">{local.strftime("%Y-%m-%d %H:%M")}</time>'
+
+
+def _text(value: str) -> str:
+    """Escaped, line breaks kept: Django's linebreaksbr without its lazy-text wrappers."""
+    return escape(value).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
 def _interaction(i) -> str:
     head = f"<strong>{escape(i.get_kind_display())}</strong>" + (f" · {escape(i.subject)}" if i.subject else "")
-    body = f'<div class="timeline-text">{linebreaksbr(i.text)}</div>' if i.text else ""
+    body = f'<div class="timeline-text">{_text(i.text)}</div>' if i.text else ""
     if i.outcome:
         body += f'<div class="small mt-1"><span class="text-body-secondary">{escape(_("outcome"))}:</span> {escape(i.outcome)}</div>'
     meta = f"{escape(i.get_direction_display())} · {escape(i.get_channel_display())}"
@@ -123,7 +124,7 @@ def _profile_value(row) -> str:
         return f'<a href="mailto:{escape(value)}">{escape(value)}</a>'
     if row.name == "website":
         return f'<a href="{escape(value)}" rel="noopener noreferrer" target="_blank">{escape(value)}</a>'
-    return linebreaksbr(value) if row.long else escape(value)
+    return _text(value) if row.long else escape(value)
 
 
 def profile_rows(section: Section) -> SafeString:
