@@ -1,5 +1,6 @@
 """The `manyi` console script: help, createuser, demo and serve, run as a user runs them."""
 
+import json
 import os
 import signal
 import socket
@@ -153,3 +154,30 @@ def test_serve_runs_gunicorn_and_answers(migrated_dir):
     assert answers["static"][0] == 200, output
     assert f"serving on http://127.0.0.1:{port}" in output and "Booting worker" in output, output
     assert server.returncode == 0, output
+
+
+
+WARM_UP_PROBE = """
+import json, sys
+import manyi.wsgi
+from django.template import engines
+from manyi.management.commands.serve import warm_up
+before = "manyi.web.views.customers" in sys.modules
+warm_up()
+loader = engines["django"].engine.template_loaders[0]
+while not hasattr(loader, "get_template_cache"):  # template_partials wraps Django's cached loader
+    loader = loader.loaders[0]
+print(json.dumps({"before": before, "after": "manyi.web.views.customers" in sys.modules and "manyi.api.customers" in sys.modules,
+                  "templates": sorted(t.origin.template_name for t in loader.get_template_cache.values() if hasattr(t, "origin"))}))
+"""
+
+
+def test_serve_builds_before_forking_what_workers_would_build_on_first_requests(tmp_path):
+    """So that it is frozen with the rest and shared by the workers (serve.warm_up)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MANYI_")}
+    env.update(DJANGO_SETTINGS_MODULE="manyi.settings", MANYI_DATA_DIR=str(tmp_path), MANYI_SECRET_KEY="k" * 50)
+    result = subprocess.run([sys.executable, "-c", WARM_UP_PROBE], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert not found["before"] and found["after"]  # the views are imported by warm_up, not before
+    assert {"web/base.html", "web/customers/list.html", "web/customers/detail.html", "404.html"} <= set(found["templates"])
