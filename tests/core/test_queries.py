@@ -134,3 +134,23 @@ def test_a_failed_pipeline_does_not_leave_a_statement_thought_prepared(rep):
         read_together(failing, mine)
     assert [c.name for c in read_together(mine)[0]] == ["张三"]
     assert [c.name for c in read_together(mine, mine)[1]] == ["张三"]
+
+
+def test_a_read_without_the_primary_key_is_refused(rep):
+    from django.core.exceptions import FieldDoesNotExist
+
+    CustomerFactory(owner=rep)
+    with pytest.raises(FieldDoesNotExist, match="primary key"):
+        read_together(Read(Customer, 'SELECT "name" FROM "customers_customer"', []))
+
+
+def test_how_rows_become_instances_is_worked_out_once_per_query(rep, monkeypatch):
+    from django.db.models.query import RawQuerySet
+
+    CustomerFactory(owner=rep, name="张三")
+    calls = []
+    resolve = RawQuerySet.resolve_model_init_order
+    monkeypatch.setattr(RawQuerySet, "resolve_model_init_order", lambda self: calls.append(1) or resolve(self))
+    mine = Read(Customer, 'SELECT * FROM "customers_customer" WHERE "owner_id" = %s AND "name" <> \'plan\'', [rep.pk])
+    assert [c.name for c in read_together(mine)[0]] == [c.name for c in read_together(mine, mine)[1]] == ["张三"]
+    assert len(calls) == 1
