@@ -1,0 +1,134 @@
+"""What in a text signals escalation or intensity, with where it is.
+
+Escalation cues (domain §4): threats to go to the consumer association or
+12315, to a regulator, to the media or social networks, to a lawyer or court;
+demands for a refund or compensation; "the third time"; cancelling or going to
+a competitor. Each is found with its span in the prepared text (text.prepare),
+so a person can see why a message was judged risky.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+# Cues that take a complaint outside the company: any one makes the risk high.
+OUTSIDE = ("consumer_association", "regulator", "media", "legal")
+# Cues that cost the company or the customer: the risk is at least medium.
+DEMANDS = ("refund", "compensation", "cancel", "competitor", "repeat")
+
+_PATTERNS: dict[str, tuple[str, str]] = {
+    # kind: (Chinese, English)
+    "consumer_association": (
+        r"12315|消协|消费者协会|消保委|消费者权益保护",
+        r"\bBBB\b|better business bureau|consumer (?:protection|association|council|rights)",
+    ),
+    "regulator": (
+        r"工商局?|市场监[督管]+(?:管理)?局?|质监局?|物价局|监管部门|银保监|证监会|12345|315晚会|有关部门",
+        r"\bFTC\b|\bregulators?\b|trading standards|ombudsman|attorney general",
+    ),
+    "media": (
+        r"媒体|记者|曝光|电视台|报社|上热搜|微博|抖音|小红书|朋友圈|发到网上|网上发帖|让大家都知道",
+        r"social media|twitter|facebook|tiktok|instagram|\byelp\b|the press|journalists?|news ?papers?|go public|post (?:this|it) online",
+    ),
+    "legal": (
+        r"律师|法院|起诉|告你们|打官司|法律途径|法律责任|仲裁|报警",
+        r"\blawyers?\b|\battorneys?\b|\bsue\b|\bsuing\b|lawsuit|\bcourt\b|legal action|small claims|the police",
+    ),
+    "refund": (r"退款|退钱|退货|退费|把钱退", r"\brefund\w*|money back|chargeback|return (?:it|this|the)"),
+    "compensation": (r"赔偿|赔钱|补偿|索赔|假一赔|赔我", r"compensat\w+|reimburse\w*|damages"),
+    "repeat": (
+        r"第[二三四五六七八九十两\d]+次|又一次|再一次|三番五次|屡次|一次又一次|多次|好几次|反复",
+        r"\b(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time\b|again and again|yet again|every single time|multiple times",
+    ),
+    "cancel": (
+        r"取消(?:订单|会员|合作|订阅)?|退订|销户|注销|不再(?:用|买|合作)|再也不(?:买|来|用)",
+        r"\bcancel\w*|unsubscrib\w*|close my account|never (?:buy|order|use) \w+ again",
+    ),
+    "competitor": (
+        r"换(?:一)?家|别家|其他(?:家|品牌|公司)|竞争对手|转投|去对面",
+        r"competitors?|switch(?:ing)? to|go(?:ing)? elsewhere|another (?:company|provider|supplier)",
+    ),
+}
+_FIND = [(kind, re.compile(zh), re.compile(en, re.IGNORECASE)) for kind, (zh, en) in _PATTERNS.items()]
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: str  # one of _PATTERNS
+    text: str  # the words found
+    start: int  # their span in the prepared text
+    end: int
+
+
+def find_cues(text: str) -> list[Cue]:
+    """Every escalation cue in the text, in the order they appear."""
+    found = []
+    for kind, zh, en in _FIND:
+        for pattern in (zh, en):
+            found += [Cue(kind, m.group(), m.start(), m.end()) for m in pattern.finditer(text)]
+    return sorted(found, key=lambda c: (c.start, c.end, c.kind))
+
+
+def escalation(cues: list[Cue]) -> str:
+    """low, medium or high, from the cues alone (the engine also weighs the
+    emotion): going outside the company, or a repeated problem with a demand,
+    is high; a demand, a repeat or a threat to leave is medium."""
+    kinds = {c.kind for c in cues}
+    if kinds & set(OUTSIDE) or ("repeat" in kinds and kinds & {"refund", "compensation", "cancel", "competitor"}):
+        return "high"
+    if kinds & set(DEMANDS):
+        return "medium"
+    return "low"
+
+
+_EXCLAIM = re.compile(r"[!！]")
+_QUESTION_RUN = re.compile(r"[?？]{2,}")
+_REPEATED = re.compile(r"(.)\1{2,}")  # 啊啊啊, !!!, ...
+_INTENSIFIERS = re.compile(
+    r"非常|特别|太|极其|极度|超级|十分|真的|实在|简直|根本|完全|一点都|到底|究竟"
+    r"|\b(?:very|so|extremely|really|totally|absolutely|completely|utterly|ever)\b",
+    re.IGNORECASE,
+)
+_PROFANITY = re.compile(
+    r"垃圾|坑人|骗子|骗人|他妈|妈的|tmd|尼玛|sb|傻[逼比]|滚|无耻|恶心|黑心"
+    r"|\b(?:fuck\w*|shit\w*|damn|crap|scam\w*|idiots?|stupid|ripoff|rip-off)\b",
+    re.IGNORECASE,
+)
+_CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
+
+
+@dataclass(frozen=True)
+class Intensity:
+    exclamations: int
+    question_runs: int
+    repeats: int
+    intensifiers: int
+    profanity: int
+    caps_words: int
+
+    @property
+    def score(self) -> float:
+        """In [0, 1]: 0 for a calm text, near 1 for shouting and swearing.
+        Each signal adds less the more of it there is (diminishing returns)."""
+        weight = (
+            0.35 * math.log1p(self.exclamations)
+            + 0.3 * math.log1p(self.question_runs)
+            + 0.25 * math.log1p(self.repeats)
+            + 0.3 * math.log1p(self.intensifiers)
+            + 0.6 * math.log1p(self.profanity)
+            + 0.3 * math.log1p(self.caps_words)
+        )
+        return 1 - math.exp(-weight)
+
+
+def intensity(text: str) -> Intensity:
+    return Intensity(
+        exclamations=len(_EXCLAIM.findall(text)),
+        question_runs=len(_QUESTION_RUN.findall(text)),
+        repeats=len(_REPEATED.findall(text)),
+        intensifiers=len(_INTENSIFIERS.findall(text)),
+        profanity=len(_PROFANITY.findall(text)),
+        caps_words=len(_CAPS_WORD.findall(text)),
+    )
