@@ -5,5 +5,6 @@ Pure Python: nothing here imports Django, so the engine works on its own
 (`python -c "from manyi.emotion import text"`) and in the CRM alike.
 
 - text: what the engine reads: any input cleaned, bounded and given a language;
-- cues: escalation cues with their spans, and the signals of intensity.
+- cues: escalation cues with their spans, and the signals of intensity;
+- replies: the reply checker (what never to say, what a good answer has).
 """
