@@ -28,7 +28,7 @@ def test_the_engine_imports_nothing_from_django():
         ("订单\x00号\x1b码\u200b", "订单 号 码", "zh"),
         ("这个order还没到", "这个order还没到", "zh"),
         ("Please call 张三 about the refund, it is late", "Please call 张三 about the refund, it is late", "en"),
-        ("這個產品太爛了", "這個產品太爛了", "zh"),  # Traditional Chinese is Chinese
+        ("這個產品太爛了", "这个产品太烂了", "zh"),  # Traditional Chinese is Chinese, read in Simplified characters
         ("こんにちは、元気", "こんにちは、元気", "other"),
         ("a\r\n\r\n  b", "a\nb", "en"),
     ],
@@ -36,6 +36,17 @@ def test_the_engine_imports_nothing_from_django():
 def test_input_is_cleaned_and_given_a_language(raw, text, language):
     prepared = prepare(raw)
     assert (prepared.text, prepared.language, prepared.truncated) == (text, language, False)
+    assert len(prepared.original) == len(prepared.text)
+
+
+def test_traditional_chinese_is_read_in_simplified_with_spans_on_what_the_customer_wrote():
+    prepared = prepare("第三次了！再不處理，我就去消費者協會投訴，還要賠償")
+    assert prepared.text == "第三次了!再不处理,我就去消费者协会投诉,还要赔偿"
+    cues = find_cues(prepared.text)
+    assert [(c.kind, prepared.original[c.start : c.end]) for c in cues] == [
+        ("repeat", "第三次"), ("consumer_association", "消費者協會"), ("compensation", "賠償"),
+    ]  # fmt: skip
+    assert escalation(cues) == "high"
 
 
 def test_broken_and_odd_input_gives_valid_text():
@@ -88,6 +99,7 @@ def test_shouting_and_swearing_read_as_more_intense_than_a_calm_text():
 def test_any_text_gives_a_valid_reading_of_its_cues(raw):
     prepared = prepare(raw)
     prepared.text.encode("utf-8")
+    assert len(prepared.original) == len(prepared.text)
     assert prepared.language in {"zh", "en", "other"} and len(prepared.text) <= MAX_CHARS
     cues = find_cues(prepared.text)
     assert all(prepared.text[c.start : c.end] == c.text for c in cues)

@@ -2,8 +2,10 @@
 
 Customer text arrives as it was typed or pasted: HTML from an e-mail, control
 characters from a spreadsheet, a lone surrogate from a broken JSON escape,
-full-width letters from a Chinese input method, or a whole document. prepare()
-cleans it, reads at most MAX_CHARS of it (saying so), and tells its language.
+full-width letters from a Chinese input method, Traditional characters from
+Hong Kong or Taiwan, or a whole document. prepare() cleans it, reads at most
+MAX_CHARS of it (saying so), tells its language and gives Chinese in
+Simplified characters.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
 
 # A customer message is a few hundred characters; past this, only the start is
 # read (the reading says so), so one pasted document cannot stall a batch.
@@ -32,10 +37,31 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 @dataclass(frozen=True)
 class Prepared:
-    text: str  # what the engine reads; every span the engine reports is in it
+    text: str  # what the engine reads (Chinese in Simplified characters); every span the engine reports is in it
+    original: str  # the same, as the customer wrote it (Traditional stays Traditional): same length, same spans
     language: str  # zh (Simplified or Traditional), en, or other
     truncated: bool  # the input was longer than MAX_CHARS: only its start was read
     original_length: int
+
+
+_T2S = opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=65_536)
+def _simplified_char(char: str) -> str:
+    converted = _T2S.convert(char)
+    return converted if len(converted) == 1 else char
+
+
+def simplified(text: str) -> str:
+    """Traditional characters as Simplified (the engine's lexicons and training
+    data are Simplified), character for character, so that a span in one is
+    the same span in the other. OpenCC converts whole phrases where it can;
+    should that change the length, each character is converted alone."""
+    converted = _T2S.convert(text)
+    if len(converted) == len(text):
+        return converted
+    return "".join(_simplified_char(char) for char in text)
 
 
 def _valid(raw: str) -> str:
@@ -83,4 +109,7 @@ def prepare(raw: object) -> Prepared:
     text = clean(raw[:_RAW_LIMIT])
     truncated = len(raw) > _RAW_LIMIT or len(text) > MAX_CHARS
     text = text[:MAX_CHARS]
-    return Prepared(text=text, language=language(text), truncated=truncated, original_length=len(raw))
+    lang = language(text)
+    return Prepared(
+        text=simplified(text) if lang == "zh" else text, original=text, language=lang, truncated=truncated, original_length=len(raw)
+    )
