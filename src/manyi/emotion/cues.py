@@ -51,7 +51,9 @@ _PATTERNS: dict[str, tuple[str, str]] = {
         r"competitors?|switch(?:ing)? to|go(?:ing)? elsewhere|another (?:company|provider|supplier)",
     ),
 }
-_FIND = [(kind, re.compile(zh), re.compile(en, re.IGNORECASE)) for kind, (zh, en) in _PATTERNS.items()]
+# One pass over the text for every kind (a pass per pattern cost 54 µs a message):
+# where cues of two kinds would overlap, the kind listed first is kept.
+_FIND = re.compile("|".join(f"(?P<{kind}>{zh}|{en})" for kind, (zh, en) in _PATTERNS.items()), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,7 @@ class Cue:
 
 def find_cues(text: str) -> list[Cue]:
     """Every escalation cue in the text, in the order they appear."""
-    found = []
-    for kind, zh, en in _FIND:
-        for pattern in (zh, en):
-            found += [Cue(kind, m.group(), m.start(), m.end()) for m in pattern.finditer(text)]
-    return sorted(found, key=lambda c: (c.start, c.end, c.kind))
+    return [Cue(m.lastgroup, m.group(), m.start(), m.end()) for m in _FIND.finditer(text)]
 
 
 def escalation(cues: list[Cue]) -> str:
