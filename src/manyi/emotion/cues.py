@@ -60,7 +60,7 @@ _FIND = re.compile("|".join(f"(?P<{kind}>{zh}|{en})" for kind, (zh, en) in _PATT
 class Cue:
     kind: str  # one of _PATTERNS
     text: str  # the words found
-    start: int  # their span in the prepared text
+    start: int  # their span in the prepared text (text.prepare)
     end: int
 
 

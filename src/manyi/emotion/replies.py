@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from manyi.emotion.cues import Cue
 from manyi.emotion.text import prepare
 
 # kind: (Chinese pattern, English pattern, why (zh, en), better wording (zh, en))
@@ -93,11 +94,9 @@ _FIND_EXPECTED = [(kind, re.compile(zh), re.compile(en, re.IGNORECASE), missing)
 
 
 @dataclass(frozen=True)
-class Finding:
-    kind: str  # one of _FORBIDDEN
-    text: str  # the words found
-    start: int  # their span in the reviewed text
-    end: int
+class Finding(Cue):
+    """A forbidden phrase (kind: one of _FORBIDDEN) and its span in the reviewed text."""
+
     why: str
     better: str  # a better wording to start from
 
