@@ -67,7 +67,7 @@ _PREPARED: weakref.WeakKeyDictionary[Any, dict[str, str]] = weakref.WeakKeyDicti
 _NAMES = itertools.count(1)
 
 
-def execute(cursor, sql: str, params, *, prepare: bool = False) -> str | None:
+def execute(cursor, sql: str, params, *, prepare: bool = False) -> None:
     """cursor.execute(sql, params), or on PostgreSQL, for a query marked
     `prepare`, the statement prepared on this connection the first time and
     executed by name after: PostgreSQL parsed and planned a rep's list page
@@ -75,36 +75,34 @@ def execute(cursor, sql: str, params, *, prepare: bool = False) -> str | None:
     generic plan (settings: plan_cache_mode), one for every value, so only a
     query whose best plan does not depend on its values is marked: an id, a
     role, a filter's choice, never a searched text, whose index range is read
-    from the text itself. Returns the SQL if it was prepared just now."""
+    from the text itself."""
     db = cursor.db
-    if not (prepare and db.vendor == "postgresql" and settings.MANYI_PREPARED_STATEMENTS):
-        cursor.execute(sql, params)
-        return None
-    statements = _PREPARED.setdefault(db.connection, {})
-    name, fresh = statements.get(sql), None
-    if name is None and len(statements) < PREPARED_PER_CONNECTION:
-        name = f"manyi_{next(_NAMES)}"
-        number = itertools.count(1)
-        cursor.execute(f"PREPARE {name} AS " + _PLACEHOLDER.sub(lambda m: f"${next(number)}" if m[1] == "s" else "%", sql))
-        statements[sql] = fresh = name
+    name = None
+    if prepare and db.vendor == "postgresql" and settings.MANYI_PREPARED_STATEMENTS:
+        statements = _PREPARED.setdefault(db.connection, {})
+        name = statements.get(sql)
+        if name is None and len(statements) < PREPARED_PER_CONNECTION:
+            name = f"manyi_{next(_NAMES)}"
+            number = itertools.count(1)
+            cursor.execute(f"PREPARE {name} AS " + _PLACEHOLDER.sub(lambda m: f"${next(number)}" if m[1] == "s" else "%", sql))
+            statements[sql] = name
     if name is None:
         cursor.execute(sql, params)
-        return None
-    try:
+    else:
         cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})" if params else f"EXECUTE {name}", params)
-    except Exception:
-        if fresh:  # in a pipeline, an earlier statement's error may have skipped the PREPARE
-            statements.pop(sql, None)
-        raise
-    return sql if fresh else None
 
 
-def _forget(db, sqls: list[str]) -> None:
-    """Statements whose PREPARE may not have run (a pipeline that failed):
+def _prepared_so_far(db) -> set[str]:
+    return set(_PREPARED.get(db.connection, ()))
+
+
+def _forget_since(db, kept: set[str]) -> None:
+    """After a pipeline that failed: the server skips every statement after
+    the failing one, a PREPARE included. Statements registered during it are
     prepared again, under new names, when next used."""
     statements = _PREPARED.get(db.connection, {})
-    for sql in sqls:
-        statements.pop(sql, None)
+    for sql in set(statements) - kept:
+        del statements[sql]
 
 
 class QueryTemplate:
@@ -179,15 +177,15 @@ def read_together(*reads: Read, using: str = "default") -> list[list[Model]]:
     connection.ensure_connection()
     cursors = []
     if connection.vendor == "postgresql" and len(reads) > 1:
-        fresh = []
+        kept = _prepared_so_far(connection)
         try:
             with connection.connection.pipeline():
                 for read in reads:
                     cursor = connection.cursor()
-                    fresh.append(execute(cursor, read.sql, read.params, prepare=read.prepare))
+                    execute(cursor, read.sql, read.params, prepare=read.prepare)
                     cursors.append(cursor)
         except Exception:
-            _forget(connection, [sql for sql in fresh if sql])
+            _forget_since(connection, kept)
             raise
     else:
         for read in reads:
@@ -223,7 +221,7 @@ def _plan(connection, read: Read, cursor) -> _Plan:
     plans = _PLANS.setdefault(connection, {})
     plan = plans.get((read.model, read.sql))
     if plan is None:
-        query = _ReadAlready(read.sql, connection.alias, read.params, [], cursor.description)
+        query = _Described(read.sql, connection.alias, read.params, cursor.description)
         queryset = RawQuerySet(read.sql, model=read.model, query=query, params=read.params, using=connection.alias)
         names, positions, annotations = queryset.resolve_model_init_order()
         if read.model._meta.pk.attname not in names:
@@ -256,29 +254,27 @@ def _instances(connection, read: Read, cursor) -> list[Model]:
     return instances
 
 
-class _ReadAlready(RawQuery):
-    """A raw query whose rows are in hand: RawQuerySet works out its columns
-    and fields (_plan) without running it."""
+class _Described(RawQuery):
+    """A raw query already run, known by its cursor's description: RawQuerySet
+    works out its columns and fields from it (_plan) without running it again."""
 
-    def __init__(self, sql: str, using: str, params, rows: list[tuple], description):
+    def __init__(self, sql: str, using: str, params, description):
         super().__init__(sql, using, params)
-        self._rows = rows
         self._description = description
 
-    def clone(self, using: str) -> _ReadAlready:
+    def clone(self, using: str) -> _Described:
         return self
 
     def _execute_query(self) -> None:
-        self.cursor = _Rows(self._rows, self._description)
+        self.cursor = _Description(self._description)
 
 
-class _Rows:
-    def __init__(self, rows: list[tuple], description):
-        self.rows = rows
+class _Description:
+    def __init__(self, description):
         self.description = description
 
     def __iter__(self):
-        return iter(self.rows)
+        return iter(())
 
     def close(self) -> None:
-        """RawQuerySet closes its cursor when done; this one holds rows only."""
+        """RawQuery closes its cursor; this one holds a description only."""
