@@ -14,9 +14,10 @@ import re
 from dataclasses import dataclass
 
 # Cues that take a complaint outside the company: any one makes the risk high.
-OUTSIDE = ("consumer_association", "regulator", "media", "legal")
-# Cues that cost the company or the customer: the risk is at least medium.
-DEMANDS = ("refund", "compensation", "cancel", "competitor", "repeat")
+OUTSIDE = frozenset({"consumer_association", "regulator", "media", "legal"})
+# Cues that cost the company or the customer: the risk is at least medium,
+# high when the problem is a repeated one.
+DEMANDS = frozenset({"refund", "compensation", "cancel", "competitor"})
 
 _PATTERNS: dict[str, tuple[str, str]] = {
     # kind: (Chinese, English)
@@ -74,9 +75,9 @@ def escalation(cues: list[Cue]) -> str:
     emotion): going outside the company, or a repeated problem with a demand,
     is high; a demand, a repeat or a threat to leave is medium."""
     kinds = {c.kind for c in cues}
-    if kinds & set(OUTSIDE) or ("repeat" in kinds and kinds & {"refund", "compensation", "cancel", "competitor"}):
+    if kinds & OUTSIDE or ("repeat" in kinds and kinds & DEMANDS):
         return "high"
-    if kinds & set(DEMANDS):
+    if kinds & DEMANDS or "repeat" in kinds:
         return "medium"
     return "low"
 
