@@ -43,12 +43,17 @@ _EN_NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "ne
 _NEG = "¬"
 
 
-def _normal(text: str) -> str:
-    """Lower case, digits as 0, the same length as the text (spans stay valid)."""
+def _lower(text: str) -> str:
+    """Lower case, the same length as the text (spans stay valid)."""
     low = text.lower()
     if len(low) != len(text):  # a few letters lower to two characters (İ)
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return low.translate(_DIGITS)
+    return low
+
+
+def _normal(text: str) -> str:
+    """Lower case, digits as 0, the same length as the text."""
+    return _lower(text).translate(_DIGITS)
 
 
 def _negates(word: str) -> bool:
@@ -128,6 +133,28 @@ def grams(text: str) -> list[str]:
     return out
 
 
+_SHIFT = 21  # bits of a code point
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
+# Look-up tables by code point (a table beats np.isin tenfold on one text).
+_SPACE_TABLE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])  # no space past U+3000
+_NEGATOR_TABLE = np.zeros(0x10000, dtype=bool)  # Chinese characters are all below U+10000
+_NEGATOR_TABLE[[ord(c) for c in _ZH_NEGATORS]] = True
+
+
+def is_word_feature(feature: str) -> bool:
+    """Words and word bigrams are looked up by their text; every other feature
+    (at most three characters) by the number key() makes of it."""
+    head = feature[1:2] if feature.startswith(_NEG) else feature[:1]
+    return head.isascii() and head.isalnum()
+
+
+def key(feature: str) -> int:
+    k = 0
+    for c in feature:
+        k = (k << _SHIFT) | ord(c)
+    return k
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=-1, keepdims=True)
     np.exp(z, out=z)
@@ -136,19 +163,27 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 class Model:
-    """Polarity and emotion probabilities for prepared texts (text.prepare(x).text)."""
+    """Polarity and emotion probabilities for prepared texts (text.prepare(x).text).
+
+    The vocabulary is in two parts: the character features, sorted by key(),
+    then the word features, sorted; a feature's row in the weights is its
+    place in that order."""
 
     version: str
 
-    def __init__(self, vocab: list[str], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray, meta: dict, digest: str):
+    def __init__(
+        self, vocab: list[str], keys: np.ndarray, idf: np.ndarray, weights: np.ndarray, bias: np.ndarray, meta: dict, digest: str
+    ):
         self.vocab = vocab
-        self._index = {g: i for i, g in enumerate(vocab)}
+        self._keys = np.asarray(keys, dtype=np.uint64)  # key() of the character features, sorted
         self.idf = np.asarray(idf, dtype=np.float32)
         self.weights = np.asarray(weights, dtype=np.float32)  # (features, 2 + 8): polarity then emotion
         self.bias = np.asarray(bias, dtype=np.float32)
         self.meta = meta
         self.version = f"{meta.get('version', BASE_VERSION)}-{digest[:8]}"
         self._columns = {"polarity": slice(0, len(POLARITY)), "emotion": slice(len(POLARITY), len(POLARITY) + len(EMOTIONS))}
+        n_chars = len(self._keys)
+        self._words = {g: n_chars + i for i, g in enumerate(vocab[n_chars:])}
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Model:
@@ -156,47 +191,132 @@ class Model:
         with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
             vocab = str(npz["vocab"][()]).split("\n")
             meta = json.loads(str(npz["meta"][()]))
-            return cls(vocab, npz["idf"], npz["weights"], npz["bias"], meta, hashlib.sha256(raw).hexdigest())
+            return cls(vocab, npz["keys"], npz["idf"], npz["weights"], npz["bias"], meta, hashlib.sha256(raw).hexdigest())
+
+    @staticmethod
+    def order(vocab: list[str]) -> list[str]:
+        """The vocabulary in the order the weights use."""
+        chars = sorted((g for g in vocab if not is_word_feature(g)), key=key)
+        return chars + sorted(g for g in vocab if is_word_feature(g))
 
     @staticmethod
     def save(path: str | Path, vocab: list[str], idf: np.ndarray, weights: np.ndarray, bias: np.ndarray, meta: dict) -> None:
-        """Write the weights (byte for byte the same for the same arguments)."""
-        assert all("\n" not in g for g in vocab)
+        """Write the weights (byte for byte the same for the same arguments);
+        vocab must be in order()."""
+        assert all("\n" not in g for g in vocab) and vocab == Model.order(vocab)
+        n_chars = sum(1 for g in vocab if not is_word_feature(g))
         buffer = io.BytesIO()
         np.savez_compressed(
             buffer,
             vocab=np.array("\n".join(vocab)),
+            keys=np.array([key(g) for g in vocab[:n_chars]], dtype=np.uint64),
             idf=np.asarray(idf, dtype=np.float16),
             weights=np.asarray(weights, dtype=np.float16),
             bias=np.asarray(bias, dtype=np.float32),
-            meta=np.array(json.dumps(meta, sort_keys=True, ensure_ascii=False)),
+            meta=np.array(json.dumps({**meta, "character_features": n_chars}, sort_keys=True, ensure_ascii=False)),
         )
         Path(path).write_bytes(_stable_zip(buffer.getvalue()))
 
-    def _indices(self, text: str) -> list[int]:
-        """The vocabulary indices of the text's features, each once, in no order."""
-        return [i for i in map(self._index.get, set(grams(text))) if i is not None]
+    def index(self, feature: str) -> int | None:
+        """The feature's row in the weights, None when it is not in the vocabulary."""
+        if is_word_feature(feature):
+            return self._words.get(feature)
+        k = key(feature)
+        i = int(np.searchsorted(self._keys, np.uint64(k)))
+        return i if i < len(self._keys) and int(self._keys[i]) == k else None
+
+    def rows(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(text number, feature row) of every feature of the texts, each once,
+        sorted: the features of grams(), found for the whole batch at once."""
+        n = len(texts)
+        joined = "\n".join(texts)
+        norm = _lower(joined)  # digits become 0 below, in the code points and in each word
+        cp = np.frombuffer(norm.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+        cp[(cp >= 0x31) & (cp <= 0x39)] = 0x30
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n) + 1
+        row_at = np.repeat(np.arange(n, dtype=np.int64), lengths)[: len(cp)]
+        cjk = ((cp >= 0x4E00) & (cp <= 0x9FFF)) | ((cp >= 0x3400) & (cp <= 0x4DBF)) | ((cp >= 0xF900) & (cp <= 0xFAFF))
+        c = cp.astype(np.uint64)
+        keys = [c[cjk]]
+        where = [row_at[cjk]]
+        pair = cjk[:-1] & cjk[1:]
+        keys.append((c[:-1][pair] << _SHIFT) | c[1:][pair])
+        where.append(row_at[:-1][pair])
+        triple = pair[:-1] & cjk[2:]
+        keys.append((c[:-2][triple] << 2 * _SHIFT) | (c[1:-1][triple] << _SHIFT) | c[2:][triple])
+        where.append(row_at[:-2][triple])
+        negator = cjk & _NEGATOR_TABLE[cp & 0xFFFF]
+        if negator.any():
+            reach = np.ones(len(cp), dtype=bool)
+            neg = np.uint64(ord(_NEG)) << np.uint64(_SHIFT)
+            for d in range(1, _ZH_SCOPE + 1):
+                if d >= len(cp):
+                    break
+                reach = reach[:-1] & cjk[d:]
+                hit = negator[:-d] & reach
+                keys.append(neg | c[d:][hit])
+                where.append(row_at[:-d][hit])
+        # Words, with the symbols between them.
+        other = ~cjk & ~_SPACE_TABLE[np.minimum(cp, 0x3001)]
+        word_rows: list[int] = []
+        word_idx: list[int] = []
+        if other.any():
+            get = self._words.get
+            prev = None
+            prev_end = 0
+            prev_row = -1
+            negated = False
+            for m in _WORD.finditer(norm):
+                s, e = m.span()
+                other[s:e] = False
+                r = int(row_at[s])
+                if r != prev_row or not norm[prev_end:s].isspace():
+                    prev, negated = None, False
+                word = m.group().translate(_DIGITS)
+                found = [get(word)]
+                if negated:
+                    found.append(get(_NEG + word))
+                if prev is not None:
+                    found.append(get(prev + " " + word))
+                for i in found:
+                    if i is not None:
+                        word_rows.append(r)
+                        word_idx.append(i)
+                prev, prev_end, prev_row = word, e, r
+                if not negated and _negates(word):
+                    negated = True
+            keys.append(c[other])
+            where.append(row_at[other])
+        q = np.concatenate(keys)
+        at = np.concatenate(where)
+        pos = np.searchsorted(self._keys, q)
+        pos[pos == len(self._keys)] = 0
+        hit = self._keys[pos] == q
+        v = len(self.vocab)
+        combined = at[hit] * v + pos[hit]
+        if word_rows:
+            combined = np.concatenate([combined, np.array(word_rows, dtype=np.int64) * v + np.array(word_idx, dtype=np.int64)])
+        combined.sort()
+        if len(combined) > 1:
+            combined = combined[np.concatenate(([True], combined[1:] != combined[:-1]))]
+        return combined // v, combined % v
 
     def scores(self, texts: list[str]) -> np.ndarray:
         """Raw scores (n, 10): polarity then emotion, before the softmax."""
         n = len(texts)
+        row, idx = self.rows(texts)
+        val = self.idf[idx]
         if n == 1:
-            idx = self._indices(texts[0])
-            if not idx:
+            if not len(idx):
                 return self.bias[None, :].copy()
-            val = self.idf[idx]
             val /= np.sqrt(val @ val)
             return (val @ self.weights[idx] + self.bias)[None, :]
-        rows = [self._indices(t) for t in texts]
-        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        indices = np.fromiter((i for row in rows for i in row), dtype=np.int32, count=int(indptr[-1]))
-        val = self.idf[indices]
-        norms = np.bincount(np.repeat(np.arange(n), lengths), weights=val * val, minlength=n)
+        norms = np.bincount(row, weights=val * val, minlength=n)
         norms[norms == 0] = 1.0
-        val /= np.repeat(np.sqrt(norms), lengths).astype(np.float32)
-        x = sp.csr_matrix((val, indices, indptr), shape=(n, len(self.vocab)))
+        val /= np.sqrt(norms)[row].astype(np.float32)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
+        x = sp.csr_matrix((val, idx, indptr), shape=(n, len(self.vocab)))
         return np.asarray(x @ self.weights) + self.bias
 
     def predict(self, texts: list[str]) -> dict[str, np.ndarray]:
@@ -210,9 +330,16 @@ class Model:
         cols = self._columns[head]
         k = HEADS[head].index(label)
         first: dict[int, tuple[int, int]] = {}
-        get = self._index.get
-        for g, s, e in features(text):
-            i = get(g)
+        found = features(text)
+        chars = [j for j, (g, _, _) in enumerate(found) if not is_word_feature(g)]
+        q = np.array([key(found[j][0]) for j in chars], dtype=np.uint64)
+        pos = np.minimum(np.searchsorted(self._keys, q), len(self._keys) - 1)
+        rows: list[int | None] = [None] * len(found)
+        for j, p, hit in zip(chars, pos.tolist(), (self._keys[pos] == q).tolist(), strict=True):
+            if hit:
+                rows[j] = p
+        for j, (g, s, e) in enumerate(found):
+            i = rows[j] if rows[j] is not None else self._words.get(g)
             if i is not None and i not in first:
                 first[i] = (s, e)
         if not first:

@@ -243,7 +243,7 @@ def train(data_dir: str | Path | None = None, out_path: str | Path | None = None
         for g in fs:
             df[g] = df.get(g, 0) + 1
     min_df = MIN_DF if not limit else 1
-    vocab = sorted(g for g, c in df.items() if c >= min_df)
+    vocab = Model.order([g for g, c in df.items() if c >= min_df])
     index = {g: i for i, g in enumerate(vocab)}
     n_docs = len(texts)
     idf = np.log((1 + n_docs) / (1 + np.array([df[g] for g in vocab], dtype=np.float64))) + 1.0
