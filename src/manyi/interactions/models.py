@@ -1,6 +1,6 @@
 """Everything that passes between the team and a customer: visits, calls,
-e-mails, chats, meetings and notes. Inbound text will carry an emotion reading
-(the Emotion-engine issue)."""
+e-mails, chats, meetings and notes. Each inbound one's words carry an emotion
+reading (EmotionReading)."""
 
 from django.conf import settings
 from django.db import models
@@ -60,3 +60,63 @@ class Interaction(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.occurred_at:%Y-%m-%d}"
+
+    def customer_words(self) -> str:
+        """What the customer said, for the emotion engine: the subject and text
+        of an inbound interaction, "" for an outbound one (our own words)."""
+        if self.direction != Direction.INBOUND:
+            return ""
+        return words_of(self.subject, self.text)
+
+
+def words_of(subject: str, text: str) -> str:
+    return "\n".join(part for part in (subject, text) if part)
+
+
+class Polarity(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    NEUTRAL = "neutral", _("Neutral")
+    NEGATIVE = "negative", _("Negative")
+
+
+class Escalation(models.TextChoices):
+    LOW = "low", _("Low risk")
+    MEDIUM = "medium", _("Medium risk")
+    HIGH = "high", _("High risk")
+
+
+class EmotionReading(models.Model):
+    """What the emotion engine read in an inbound interaction's words
+    (manyi.emotion), kept with the version of the model that read it so that
+    a new model can read them again (services.readings_rescore). `customer`
+    and `occurred_at` repeat the interaction's, so that a customer's trend
+    and the home page's customers at risk read this table alone."""
+
+    interaction = models.OneToOneField(Interaction, verbose_name=_("interaction"), on_delete=models.CASCADE, related_name="emotion")
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE, related_name="emotion_readings")
+    occurred_at = models.DateTimeField(_("time"))
+    model_version = models.CharField(_("model version"), max_length=64)
+    polarity = models.CharField(_("polarity"), max_length=16, choices=Polarity.choices)
+    polarity_score = models.FloatField(_("polarity score"))
+    primary = models.CharField(_("primary emotion"), max_length=16)
+    emotions = models.JSONField(_("emotions"), default=dict)
+    intensity = models.FloatField(_("intensity"))
+    escalation = models.CharField(_("escalation risk"), max_length=16, choices=Escalation.choices)
+    complaint = models.BooleanField(_("complaint"), default=False)
+    cause = models.CharField(_("cause"), max_length=64, blank=True)
+    tags = models.JSONField(_("tags"), default=list)
+    evidence = models.JSONField(_("evidence"), default=list)  # [{text, start, end, points_to}], spans in the text read
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("emotion reading")
+        verbose_name_plural = _("emotion readings")
+        indexes = [
+            models.Index(fields=["customer", "-occurred_at"], name="emotion_customer_time"),
+            # The home page's customers at risk walk these newest first.
+            models.Index(fields=["-occurred_at", "customer"], condition=models.Q(escalation="high"), name="emotion_high_time"),
+            models.Index(fields=["-occurred_at", "customer"], condition=models.Q(polarity="negative"), name="emotion_negative_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.polarity} {self.polarity_score:+.2f} ({self.primary})"

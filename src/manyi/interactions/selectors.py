@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manyi.accounts.models import User
@@ -24,7 +26,7 @@ from manyi.customers.selectors import (
     masked_changes,
     newest_changes_read,
 )
-from manyi.interactions.models import Interaction
+from manyi.interactions.models import EmotionReading, Escalation, Interaction, Polarity
 
 
 @dataclass
@@ -61,7 +63,7 @@ def interaction_get(*, user: User, pk: Any) -> Interaction:
         raise NotFound(_("Interaction not found.")) from None
     item = (
         Interaction.objects.filter(pk=pk, customer__in=access.visible_customers(user))
-        .select_related("customer", "contact", "created_by")
+        .select_related("customer", "contact", "created_by", "emotion")
         .first()
     )
     if item is None:
@@ -116,30 +118,63 @@ def _entries(items: list[Interaction], changes: list[ChangeRecord], contacts: li
     return entries[:limit]
 
 
+# The 360° page's emotion trend: a customer's newest readings, at most this many.
+TREND_READINGS = 60
+
+
+def _newest_readings(customer: Any, *, limit: int) -> QuerySet[EmotionReading]:
+    """A customer's newest readings with the words they read (their
+    interaction's subject and text, as subqueries: a join before the LIMIT
+    lets SQLite sort every reading of the customer)."""
+    source = Interaction.objects.filter(pk=OuterRef("interaction_id"))
+    return (
+        EmotionReading.objects.filter(customer_id=customer)
+        .defer("emotions", "intensity", "model_version", "created_at")
+        .annotate(source_subject=Subquery(source.values("subject")[:1]), source_text=Subquery(source.values("text")[:1]))
+        .order_by("-occurred_at", "-id")[:limit]
+    )
+
+
+_NEWEST_READINGS = QueryTemplate("customer", build=lambda limit, customer: _newest_readings(customer, limit=limit))
+
+
+def customer_readings(*, user: User, customer: Customer, limit: int = TREND_READINGS) -> list[EmotionReading]:
+    """The customer's newest `limit` emotion readings, newest first, each with
+    `source_subject` and `source_text`: the words it read."""
+    customer_check_held(user=user, customer=customer)
+    return _NEWEST_READINGS.raw(limit, customer=customer.pk)
+
+
 @dataclass
 class CustomerOverview:
     contacts: list[Contact]
     timeline: list[TimelineEntry]
     grants: dict[str, list[User]]
     grant_choices: list[tuple[int, str]] | None
+    readings: list[EmotionReading] = field(default_factory=list)
 
 
-def customer_overview(*, user: User, customer: Customer, limit: int, grant_choices: bool) -> CustomerOverview:
+def customer_overview(*, user: User, customer: Customer, limit: int, grant_choices: bool, readings: int = TREND_READINGS) -> CustomerOverview:
     """The 360° page's reads of a customer: its contacts, the newest `limit`
-    timeline entries, who it is shared with and, for who may share it, with
-    whom it can be. The five queries are sent together (read_together): on
-    PostgreSQL, waiting for each in turn cost the page more than running them."""
+    timeline entries, who it is shared with, its newest `readings` emotion
+    readings and, for who may share it, with whom it can be. The six queries
+    are sent together (read_together): on PostgreSQL, waiting for each in
+    turn cost the page more than running them."""
     customer_check_held(user=user, customer=customer)
-    reads = [contacts_read(customer), _NEWEST.read(limit, customer=customer.pk), newest_changes_read(customer, limit), grantees_read(customer)]
+    reads = [
+        contacts_read(customer), _NEWEST.read(limit, customer=customer.pk), newest_changes_read(customer, limit), grantees_read(customer),
+        _NEWEST_READINGS.read(readings, customer=customer.pk),
+    ]  # fmt: skip
     if grant_choices:
         reads.append(grant_choices_read(customer))
-    contacts, items, changes, grantees, *choices = read_together(*reads)
+    contacts, items, changes, grantees, newest_readings, *choices = read_together(*reads)
     changes = masked_changes(user=user, customer=customer, records=changes)
     return CustomerOverview(
         contacts=contacts,
         timeline=_entries(items, changes, contacts, limit),
         grants=grants_by_kind(grantees),
         grant_choices=[(person.pk, person.name) for person in choices[0]] if grant_choices else None,
+        readings=newest_readings,
     )
 
 
@@ -161,3 +196,73 @@ def recent_interactions(*, user: User, limit: int = 10) -> QuerySet[Interaction]
     """The newest interactions on customers the user can see."""
     qs = Interaction.objects.filter(customer__in=access.visible_customers(user))
     return qs.select_related("customer", "created_by").order_by("-occurred_at", "-id")[:limit]
+
+
+# Customers at risk (the home page): a high escalation risk read in the last
+# RISK_DAYS, or STREAK negative readings in a row, the newest of them in the
+# last STREAK_DAYS (an old streak is not today's risk).
+RISK_DAYS = 7
+STREAK = 3
+STREAK_DAYS = 30
+# How many of the newest risky readings are looked at: enough for a page of
+# customers, bounded for a manager of thousands.
+RISK_WALK = 200
+
+
+@dataclass
+class CustomerAtRisk:
+    customer_id: int
+    name: str
+    at: datetime  # the newest reading that put the customer here
+    cues: list[str] = field(default_factory=list)  # the words behind a high risk
+    high: bool = False  # a high escalation risk in the last RISK_DAYS
+    streak: bool = False  # the last STREAK readings are all negative
+
+
+def customers_at_risk(*, user: User, limit: int = 10, now: datetime | None = None) -> list[CustomerAtRisk]:
+    """Customers the user can see who are at risk today, newest first (see RISK_DAYS)."""
+    now = now or timezone.now()
+    readings = EmotionReading.objects.filter(customer__in=access.visible_customers(user)).annotate(name=F("customer__name"))
+    found: dict[int, CustomerAtRisk] = {}
+    high = (
+        readings.filter(escalation=Escalation.HIGH, occurred_at__gte=now - timedelta(days=RISK_DAYS))
+        .order_by("-occurred_at", "-id")
+        .values_list("customer_id", "name", "occurred_at", "evidence")[:RISK_WALK]
+    )
+    for customer_id, name, at, evidence in high:
+        entry = found.setdefault(customer_id, CustomerAtRisk(customer_id, name, at, high=True))
+        for item in evidence:
+            if item.get("points_to", "").startswith("escalation:") and item.get("text") not in entry.cues and len(entry.cues) < 3:
+                entry.cues.append(item["text"])
+    negative = (
+        readings.filter(polarity=Polarity.NEGATIVE, occurred_at__gte=now - timedelta(days=STREAK_DAYS))
+        .order_by("-occurred_at", "-id")
+        .values_list("customer_id", "name")[:RISK_WALK]
+    )
+    names = dict(negative)
+    for customer_id, at in _negative_streaks(list(names)):
+        entry = found.setdefault(customer_id, CustomerAtRisk(customer_id, names[customer_id], at))
+        entry.streak = True
+        entry.at = max(entry.at, at)
+    return sorted(found.values(), key=lambda e: (e.at, e.customer_id), reverse=True)[:limit]
+
+
+def _negative_streaks(customer_ids: list[int]) -> list[tuple[int, datetime]]:
+    """Of these customers, those whose newest STREAK readings are all
+    negative, with the time of the newest."""
+    if not customer_ids:
+        return []
+    newest = (
+        EmotionReading.objects.filter(customer_id__in=customer_ids)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("customer_id")], order_by=[F("occurred_at").desc(), F("id").desc()]))
+        .filter(rank__lte=STREAK)
+        .values_list("customer_id", "polarity", "occurred_at")
+    )
+    runs: dict[int, list[tuple[str, datetime]]] = {}
+    for customer_id, polarity, at in newest:
+        runs.setdefault(customer_id, []).append((polarity, at))
+    return [
+        (customer_id, max(at for _p, at in run))
+        for customer_id, run in runs.items()
+        if len(run) == STREAK and all(p == Polarity.NEGATIVE for p, _at in run)
+    ]
