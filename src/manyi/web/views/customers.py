@@ -11,6 +11,7 @@ from manyi.core.errors import ValidationFailed
 from manyi.customers import access, selectors, services, styles
 from manyi.customers.models import Customer, CustomerAccess
 from manyi.interactions.selectors import customer_overview, customer_timeline
+from manyi.web.emotion import emotion_panel
 from manyi.web.errors import add_service_errors, page, require
 from manyi.web.forms import CustomerForm, GrantForm
 from manyi.web.htmx import is_htmx
@@ -132,6 +133,7 @@ def detail_context(request, customer, *, interaction_form=None):
         "style_advice": styles.social_style_advice(customer.social_style),
         "temperament_advice": styles.temperament_advice(customer.temperament),
         **timeline_page(overview.timeline),
+        "emotion": emotion_panel(overview.readings),
         "grants": overview.grants,
         "can_edit": can_edit,
         "can_log": access.can_log_interaction(user, customer),
