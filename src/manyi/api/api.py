@@ -1,7 +1,7 @@
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from manyi.api import auth, contacts, customers, errors, interactions
+from manyi.api import auth, contacts, customers, emotion, errors, interactions
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -15,7 +15,7 @@ api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
     title="Manyi API",
     version="1",
-    description="满意 CRM: customers, contacts and interactions. Get a token from POST /api/v1/auth/token.",
+    description="满意 CRM: customers, contacts, interactions and the emotion engine. Get a token from POST /api/v1/auth/token.",
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -26,3 +26,4 @@ api.add_router("/v1/auth", auth.router)
 api.add_router("/v1/customers", customers.router)
 api.add_router("/v1", contacts.router)
 api.add_router("/v1/interactions", interactions.router)
+api.add_router("/v1/emotion", emotion.router)

@@ -17,13 +17,17 @@ LIST_COLUMNS = (
     "id", "kind", "direction", "channel", "occurred_at", "subject", "participants", "text", "outcome", "created_at",
     "customer__id", "customer__name", "contact__id", "contact__name", "created_by__id", "created_by__username",
     "created_by__first_name", "created_by__last_name", "created_by__display_name",
+    *(f"emotion__{name}" for name in (
+        "id", "polarity", "polarity_score", "primary", "emotions", "intensity", "escalation", "complaint", "cause", "tags", "evidence",
+        "model_version", "created_at",
+    )),
 )  # fmt: skip
 
 
 @router.get("", response={200: Page[InteractionOut], **ERRORS})
 def interaction_list(request: HttpRequest, paging: Query[PageParams], filters: Query[InteractionQuery]) -> dict:
     qs = selectors.interaction_list(user=request.auth, filters=selectors.InteractionFilters(**filters.model_dump()))
-    return paginate(qs.only(*LIST_COLUMNS), paging)
+    return paginate(qs.select_related("emotion").only(*LIST_COLUMNS), paging)
 
 
 @router.post("", response={201: InteractionOut, **WRITE_ERRORS})

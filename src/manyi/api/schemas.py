@@ -9,6 +9,7 @@ from datetime import timezone as dt_timezone
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 from django.utils import timezone
 from ninja import Field, Path, Schema
@@ -34,7 +35,7 @@ from manyi.customers.models import (
 )
 from manyi.customers.selectors import DEFAULT_SORT, SORTS
 from manyi.customers.services import MAX_TAGS
-from manyi.interactions.models import Channel, Direction, Interaction, InteractionKind
+from manyi.interactions.models import Channel, Direction, Escalation, Interaction, InteractionKind, Polarity
 
 # Ids are 64-bit database keys; a larger number is a validation error, not a crash.
 MAX_ID = 2**63 - 1
@@ -368,8 +369,118 @@ class InteractionEntry(Schema):
     created_at: datetime
 
 
+class StoredEvidence(Schema):
+    text: str
+    start: int
+    end: int
+    points_to: str = Field(description='What the words drove: "negative", "anger", "escalation:refund", "tag:impatience", "complaint", "cause:delivery/late".')
+
+
+class EmotionOut(Schema):
+    """The emotion reading stored with an inbound interaction. Evidence spans
+    index the interaction's subject and text joined by a line break, cleaned
+    as the engine reads them (HTML and repeated spaces removed)."""
+
+    polarity: Polarity
+    polarity_score: float = Field(ge=-1, le=1)
+    primary: str
+    emotions: dict[str, float]
+    intensity: float
+    escalation: Escalation
+    complaint: bool
+    cause: str | None
+    tags: list[str]
+    evidence: list[StoredEvidence]
+    model_version: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_cause(obj) -> str | None:
+        return obj.cause or None
+
+
 class InteractionOut(InteractionEntry):
     customer: Ref
+    emotion: EmotionOut | None = Field(description="What the emotion engine read in an inbound interaction's words; null for an outbound one.")
+
+    @staticmethod
+    def resolve_emotion(obj: Interaction):
+        try:
+            return obj.emotion
+        except ObjectDoesNotExist:
+            return None
+
+
+# --- emotion ----------------------------------------------------------------
+
+# What one request may ask the engine to read: texts, and characters in each
+# (the engine reads the first 4,000 of a text and says so).
+MAX_ANALYZE_TEXTS = 100
+MAX_TEXT_CHARS = 10_000
+AnalyzedText = Annotated[str, Field(max_length=MAX_TEXT_CHARS)]
+
+
+class AnalyzeIn(InputSchema):
+    text: AnalyzedText | None = Field(None, description="One text to read; or send `texts`.")
+    texts: list[AnalyzedText] | None = Field(None, min_length=1, max_length=MAX_ANALYZE_TEXTS, description=f"Up to {MAX_ANALYZE_TEXTS} texts, read together.")
+
+
+class CueOut(Schema):
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+class EvidenceOut(StoredEvidence):
+    weight: float
+
+
+class ReadingOut(Schema):
+    """Spans (cues, evidence) index `text`: the text as read (cleaned, Chinese in Simplified characters)."""
+
+    text: str
+    language: Literal["zh", "en", "other"]
+    truncated: bool = Field(description="Only the first 4,000 characters were read.")
+    length: int
+    polarity: Polarity
+    polarity_score: float = Field(ge=-1, le=1)
+    emotions: dict[str, float] = Field(description="joy, like, anger, sadness, fear, disgust, surprise, neutral: probabilities summing to 1.")
+    primary: str
+    tags: list[str]
+    intensity: float
+    escalation: Escalation
+    cues: list[CueOut]
+    complaint: bool
+    cause: str | None
+    evidence: list[EvidenceOut]
+    model_version: str
+
+
+class AnalyzeOut(Schema):
+    readings: list[ReadingOut] = Field(description="One a text, in the order sent.")
+
+
+class CheckReplyIn(InputSchema):
+    reply: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, description="The draft answer to review.")
+    context: str | None = Field(None, max_length=MAX_TEXT_CHARS, description="The customer's message it answers.")
+
+
+class FindingOut(CueOut):
+    why: str
+    better: str = Field(description="A better wording to start from.")
+
+
+class MissingOut(Schema):
+    kind: str
+    message: str
+
+
+class CheckReplyOut(Schema):
+    text: str = Field(description="The reply as reviewed: finding spans index it.")
+    ok: bool
+    findings: list[FindingOut]
+    missing: list[MissingOut]
 
 
 # --- timeline ---------------------------------------------------------------
