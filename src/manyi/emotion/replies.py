@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from manyi.emotion.cues import Cue
+from manyi.emotion.scan import Scanner
 from manyi.emotion.text import prepare
 
 # kind: (Chinese pattern, English pattern, why (zh, en), better wording (zh, en))
@@ -83,14 +84,14 @@ _EXPECTED: dict[str, tuple[str, str, tuple[str, str]]] = {
         ("没有说明接下来具体做什么。", "No concrete next step."),
     ),
     "time": (
-        r"\d+\s*(?:分钟|小时|天|个?工作日)|今天|明天|今晚|本周|[上下]午|\d+\s*点",
-        r"\bwithin \d+|\bby (?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|\d)|\btoday\b|\btomorrow\b|\d+ ?(?:hours?|days?|minutes?)",
+        r"[0-9]+\s*(?:分钟|小时|天|个?工作日)|今天|明天|今晚|本周|[上下]午|[0-9]+\s*点",
+        r"\bwithin [0-9]+|\bby (?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|[0-9])|\btoday\b|\btomorrow\b|[0-9]+ ?(?:hours?|days?|minutes?)",
         ("没有给出时间承诺。", "No time commitment."),
     ),
 }
 
-_FIND_FORBIDDEN = [(kind, re.compile(zh), re.compile(en, re.IGNORECASE), why, better) for kind, (zh, en, why, better) in _FORBIDDEN.items()]
-_FIND_EXPECTED = [(kind, re.compile(zh), re.compile(en, re.IGNORECASE), missing) for kind, (zh, en, missing) in _EXPECTED.items()]
+_FIND_FORBIDDEN = [(kind, Scanner(zh), Scanner(en, re.IGNORECASE), why, better) for kind, (zh, en, why, better) in _FORBIDDEN.items()]
+_FIND_EXPECTED = [(kind, Scanner(zh), Scanner(en, re.IGNORECASE), missing) for kind, (zh, en, missing) in _EXPECTED.items()]
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,11 @@ class ReplyReview:
         return not self.findings
 
 
-def check_reply(reply: object) -> ReplyReview:
+EXPECTED = tuple(_EXPECTED)
+
+
+def check_reply(reply: object, *, expect: frozenset[str] | None = None) -> ReplyReview:
+    """Review a reply; expect names what it should have (of EXPECTED; None: all)."""
     prepared = prepare(reply)
     text, lang = prepared.text, 1 if prepared.language == "en" else 0
     findings = sorted(
@@ -131,6 +136,7 @@ def check_reply(reply: object) -> ReplyReview:
         key=lambda f: (f.start, f.end),
     )
     missing = [
-        Missing(kind, message[lang]) for kind, zh, en, message in _FIND_EXPECTED if text and not (zh.search(text) or en.search(text))
+        Missing(kind, message[lang]) for kind, zh, en, message in _FIND_EXPECTED
+        if (expect is None or kind in expect) and text and not (zh.search(text) or en.search(text))
     ]
     return ReplyReview(text=text, findings=findings, missing=missing)

@@ -1,0 +1,232 @@
+"""The engine: one reading per text, from the trained model, the cues and the
+lexicons together.
+
+    engine = Engine.default()
+    reading = engine.analyze("第三次了！再不退款我就去12315投诉你们")
+    readings = engine.analyze_many(texts)   # batched: the fast path
+
+How the parts combine:
+- the model (model.py) gives the probabilities of negative/positive and of
+  the eight emotions, and the n-grams behind them;
+- escalation starts from the cues (cues.py) and is weighed by the emotion: a
+  pleased customer mentioning a refund is a step less risky, an angry one
+  shouting with no cue a step more;
+- cues, profanity and the finer tags (lexicon.py) lean the emotions: a threat
+  to go to 12315 is anger even when the words are calm;
+- a text is a complaint when it is negative and names a problem, a demand or
+  a threat, or when its risk is high; then its likely cause is named.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from manyi.emotion import cues as cue_finder
+from manyi.emotion import guidance as guide
+from manyi.emotion import lexicon, replies
+from manyi.emotion.model import EMOTIONS, Model
+from manyi.emotion.text import Prepared, prepare
+
+LEVELS = ("low", "medium", "high")
+# How far the polarity score must lean to call a text positive or negative.
+NEUTRAL_BAND = 0.2
+# How much each signal leans the emotions (multiplies the model's probability).
+_LEAN = {"anger": 3.0, "profanity": 2.0, "disappointment": 1.6, "anxiety": 1.6, "impatience": 1.4, "suspicion": 1.4}
+_TAG_EMOTION = {"disappointment": "sadness", "anxiety": "fear", "impatience": "anger", "suspicion": "disgust"}
+_DEMANDS_OR_THREATS = cue_finder.OUTSIDE | cue_finder.DEMANDS | {"repeat"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str  # the words, as in Reading.text
+    start: int
+    end: int
+    points_to: str  # what they drove: "negative", "anger", "escalation:refund", "tag:impatience", "complaint", "cause:delivery/late"
+    weight: float  # the model's contribution, or 1.0 for a rule
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str  # what was read (text.prepare): every span points into it
+    language: str  # zh, en or other
+    truncated: bool  # only the first text.MAX_CHARS characters were read
+    length: int  # the length of the input
+    polarity: str  # positive, neutral or negative
+    polarity_score: float  # in [-1, 1]
+    emotions: dict[str, float]  # a probability for each of EMOTIONS, summing to 1
+    primary: str  # the most probable emotion
+    tags: list[str]  # finer emotions evident in the words: disappointment, anxiety, impatience, suspicion
+    intensity: float  # in [0, 1)
+    escalation: str  # low, medium or high
+    cues: list[cue_finder.Cue]  # the escalation cues found
+    complaint: bool
+    cause: str | None  # "cause/detail" from the domain §4 taxonomy, when a complaint names one
+    evidence: list[Evidence] = field(default_factory=list)
+    model_version: str = ""
+
+    @property
+    def at_risk(self) -> bool:
+        return self.escalation == "high"
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["emotions"] = {name: round(p, 4) for name, p in self.emotions.items()}
+        data["polarity_score"] = round(self.polarity_score, 4)
+        data["intensity"] = round(self.intensity, 4)
+        for item in data["evidence"]:
+            item["weight"] = round(item["weight"], 4)
+        return data
+
+
+class Engine:
+    def __init__(self, model: Model):
+        self.model = model
+
+    @classmethod
+    @functools.cache
+    def default(cls) -> Engine:
+        """The engine with the shipped model, loaded once per process."""
+        return cls(Model.load())
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    def analyze(self, text: object) -> Reading:
+        return self.analyze_many([text])[0]
+
+    def analyze_many(self, texts: Iterable[object]) -> list[Reading]:
+        prepared = [prepare(text) for text in texts]
+        readable = [i for i, p in enumerate(prepared) if p.language != "other" or _has_words(p.text)]
+        probs = self.model.predict([prepared[i].text for i in readable]) if readable else {}
+        readings = []
+        row = dict(zip(readable, range(len(readable)), strict=True))
+        for i, p in enumerate(prepared):
+            if i in row:
+                j = row[i]
+                readings.append(self._read(p, probs["polarity"][j], probs["emotion"][j]))
+            else:
+                readings.append(self._read(p, None, None))
+        return readings
+
+    def check_reply(self, reply: object, *, context: Reading | None = None) -> replies.ReplyReview:
+        """The reply checker (replies.py). With the customer's reading as context,
+        only what this situation needs is noted as missing: thanks for praise,
+        a next step for a calm question, everything for an upset customer."""
+        if context is None or context.polarity == "negative" or context.complaint or context.escalation != "low":
+            expect = None
+        elif context.polarity == "positive":
+            expect = frozenset({"thanks"})
+        else:
+            expect = frozenset({"next_step"})
+        return replies.check_reply(reply, expect=expect)
+
+    def guidance(self, reading: Reading, *, style: str | None = None, temperament: str | None = None, language: str | None = None):
+        return guide.guidance(reading, style=style, temperament=temperament, language=language)
+
+    def _read(self, p: Prepared, polarity: np.ndarray | None, emotion: np.ndarray | None) -> Reading:
+        text = p.text
+        found = cue_finder.find_cues(text)
+        signals = cue_finder.intensity(text)
+        tag_matches = lexicon.tags(text)
+        tags = list(dict.fromkeys(m.kind for m in tag_matches))
+        level = LEVELS.index(cue_finder.escalation(found))
+        if polarity is None:
+            emotions = dict.fromkeys(EMOTIONS, 0.0)
+            emotions["neutral"] = 1.0
+            score = 0.0
+        else:
+            emotions = _lean(emotion, level, signals.profanity, tags)
+            score = float(polarity[1] - polarity[0]) * (1.0 - 0.5 * emotions["neutral"])
+        label = "positive" if score >= NEUTRAL_BAND else "negative" if score <= -NEUTRAL_BAND else "neutral"
+        primary = max(emotions, key=emotions.__getitem__)
+        if label == "positive" and level and not {c.kind for c in found} & cue_finder.OUTSIDE:
+            level -= 1
+        elif label == "negative" and not level and primary == "anger" and signals.score >= 0.6:
+            level = 1
+        named = lexicon.complaint_words(text)
+        kinds = {c.kind for c in found}
+        cause, cause_words = lexicon.cause(text)
+        complaint = level == 2 or (label == "negative" and bool(named or kinds & _DEMANDS_OR_THREATS or cause))
+        evidence = [Evidence(c.text, c.start, c.end, f"escalation:{c.kind}", 1.0) for c in found]
+        evidence += [Evidence(m.text, m.start, m.end, f"tag:{m.kind}", 1.0) for m in tag_matches]
+        if complaint:
+            evidence += [Evidence(m.text, m.start, m.end, "complaint", 1.0) for m in named]
+            evidence += [Evidence(m.text, m.start, m.end, f"cause:{m.kind}", 1.0) for m in cause_words]
+        if polarity is not None:
+            if label != "neutral":
+                evidence += _phrases(text, self.model.evidence(text, "polarity", label, top=8), label)
+            if primary != "neutral":
+                evidence += _phrases(text, self.model.evidence(text, "emotion", primary, top=6), primary)
+        evidence.sort(key=lambda item: (item.start, item.end))
+        return Reading(
+            text=text,
+            language=p.language,
+            truncated=p.truncated,
+            length=p.original_length,
+            polarity=label,
+            polarity_score=max(-1.0, min(1.0, score)),
+            emotions=emotions,
+            primary=primary,
+            tags=tags,
+            intensity=signals.score,
+            escalation=LEVELS[level],
+            cues=found,
+            complaint=complaint,
+            cause=cause if complaint else None,
+            evidence=evidence,
+            model_version=self.model.version,
+        )
+
+
+# Words that carry no feeling of their own: the model may lean on them (a
+# particle that often ends a complaint), but a person reading why gains nothing.
+_FUNCTION_WORDS = frozenset(
+    "了的你我他她它们是在再就也都很还又吗呢吧啊呀着过把被给和与及或这那个一不"
+) | frozenset({"the", "a", "an", "i", "you", "we", "it", "is", "are", "was", "to", "of", "and", "or", "my", "your", "this", "that", "for", "on", "in"})
+# Evidence a person should read: the strongest contributions, down to this share of the strongest.
+_EVIDENCE_SHARE = 0.25
+
+
+def _phrases(text: str, found: list[tuple[str, int, int, float]], points_to: str) -> list[Evidence]:
+    """The model's strongest features as phrases a person can read: weak ones
+    and function words dropped, overlapping or touching ones joined
+    (退 + 退款 → 退款; not + good → not good) with their weights added."""
+    if not found:
+        return []
+    floor = found[0][3] * _EVIDENCE_SHARE
+    spans = sorted(
+        (start, end, weight)
+        for words, start, end, weight in found
+        if weight >= floor and words.strip().lower() not in _FUNCTION_WORDS and any(char.isalnum() for char in words)
+    )
+    merged: list[list] = []
+    for start, end, weight in spans:
+        if merged and (start <= merged[-1][1] or text[merged[-1][1] : start] == " "):
+            merged[-1][1] = max(merged[-1][1], end)
+            merged[-1][2] += weight
+        else:
+            merged.append([start, end, weight])
+    return [Evidence(text[start:end], start, end, points_to, weight) for start, end, weight in merged]
+
+
+def _has_words(text: str) -> bool:
+    return any(char.isalpha() for char in text)
+
+
+def _lean(probs: np.ndarray, level: int, profanity: int, tags: list[str]) -> dict[str, float]:
+    """The model's emotion probabilities leaned by what the rules saw."""
+    leaned = dict(zip(EMOTIONS, (float(p) for p in probs), strict=True))
+    if level:
+        leaned["anger"] *= _LEAN["anger"] ** (level / 2)
+    if profanity:
+        leaned["anger"] *= _LEAN["profanity"]
+        leaned["disgust"] *= _LEAN["profanity"]
+    for tag in tags:
+        leaned[_TAG_EMOTION[tag]] *= _LEAN[tag]
+    total = sum(leaned.values()) or 1.0
+    return {name: p / total for name, p in leaned.items()}
