@@ -90,12 +90,27 @@ def test_highlighting_marks_overlaps_once_and_skips_spans_that_no_longer_fit():
     words = "A <退款> & 赔偿"
     evidence = [
         {"text": "退款", "start": 3, "end": 5, "points_to": "escalation:refund"},
-        {"text": "退", "start": 3, "end": 4, "points_to": "negative"},
+        {"text": "退款", "start": 3, "end": 5, "points_to": "negative"},
         {"text": "赔偿", "start": 0, "end": 2, "points_to": "complaint"},  # not where the words are
     ]
     html = str(highlighted(words, evidence))
     assert html.startswith("A &lt;") and html.endswith("&gt; &amp; 赔偿")
-    assert html.count("<mark") == 2 and "赔偿</mark>" not in html
+    assert html.count("<mark") == 1 and 'title="Read as: Negative、escalation risk: a refund"' in html
+
+
+def test_highlighting_keeps_what_the_customer_typed_and_skips_lone_characters():
+    words = "发货太慢！要退款？"
+    evidence = [
+        {"text": "太慢", "start": 2, "end": 4, "points_to": "negative"},
+        {"text": "!", "start": 4, "end": 5, "points_to": "anger"},
+        {"text": "发", "start": 0, "end": 1, "points_to": "negative"},  # a lone character means nothing to a reader
+        {"text": "退款", "start": 6, "end": 8, "points_to": "escalation:refund"},
+    ]
+    html = str(highlighted(words, evidence))
+    assert html == (
+        '发货<mark class="mark-negative" title="Read as: Negative">太慢</mark><mark class="mark-negative" title="Read as: anger">！</mark>'
+        '要<mark class="mark-risk" title="Read as: escalation risk: a refund">退款</mark>？'
+    )
 
 
 class TestHomeAtRisk:

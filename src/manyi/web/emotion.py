@@ -5,6 +5,7 @@ the markup around it is built from numbers and translated labels only."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,20 +103,42 @@ def _mark_class(points_to: set[str]) -> str:
     return "mark-positive" if points_to <= {"positive", "joy", "like", "surprise"} else "mark-negative"
 
 
+def _as_written(words: str, cleaned: str) -> str:
+    """The cleaned words in the characters the customer typed (full-width
+    ，！？ rather than the ASCII the engine reads) where the two line up
+    character for character; the cleaned words otherwise (HTML or spaces
+    were removed, so spans index only those)."""
+    raw = words.strip()
+    if len(raw) == len(cleaned) and all(c == o or unicodedata.normalize("NFKC", c) == o for c, o in zip(raw, cleaned, strict=True)):
+        return raw
+    return cleaned
+
+
+def _worth_marking(item: dict) -> bool:
+    """Every span a rule found (a cue, a tag, a complaint, a cause); of the
+    model's, those a reader can make sense of: not a lone Chinese character
+    (a 3-gram's part such as 到 or 请 points to nothing a person would see)."""
+    points_to, text = item.get("points_to", ""), item.get("text", "")
+    return ":" in points_to or points_to == "complaint" or not (len(text) == 1 and "\u3400" <= text <= "\u9fff")
+
+
 def highlighted(words: str, evidence: list[dict]) -> SafeString:
     """The words as the engine read them (cleaned, as the customer wrote
     them), each span of evidence in a <mark> whose title says what it
     pointed to. A span that no longer fits the words (read by an older
     version of the engine) is left out rather than put in the wrong place."""
     prepared = prepare(words)
-    text, read = prepared.original, prepared.text
+    read = prepared.text
+    text = _as_written(words, prepared.original)
     drives: list[set[str]] = [set() for _ in text]
     for item in evidence:
-        start, end, points_to = item.get("start"), item.get("end"), item.get("points_to", "")
+        start, end = item.get("start"), item.get("end")
         if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)) or read[start:end] != item.get("text"):
             continue
+        if not _worth_marking(item):
+            continue
         for i in range(start, end):
-            drives[i].add(points_to)
+            drives[i].add(item.get("points_to", ""))
     out, i = [], 0
     while i < len(text):
         j = i + 1
