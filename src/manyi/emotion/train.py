@@ -202,8 +202,11 @@ def evaluate(model: Model, splits: dict[str, Split]) -> dict[str, dict[str, floa
 # ---------------------------------------------------------------- training
 
 MIN_DF = 2
-POLARITY_C = 4.0
+POLARITY_C = 16.0
 EMOTION_C = 4.0
+# The everyday Weibo posts are what the emotion goal is measured on, and few
+# (1,568 to train): each counts three times.
+DATASET_WEIGHT = {"smp_usual": 3.0}
 
 
 def _matrix(rows: list[list[int]], idf: np.ndarray) -> sp.csr_matrix:
@@ -216,15 +219,16 @@ def _matrix(rows: list[list[int]], idf: np.ndarray) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
 
 
-def _training_rows(splits: dict[str, Split]) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
-    """(text, label) per head; emotion data also teaches polarity."""
-    heads: dict[str, list[tuple[str, str]]] = {"polarity": [], "emotion": []}
+def _training_rows(splits: dict[str, Split]) -> tuple[dict[str, list[tuple[str, str, float]]], list[str]]:
+    """(text, label, weight) per head; emotion data also teaches polarity."""
+    heads: dict[str, list[tuple[str, str, float]]] = {"polarity": [], "emotion": []}
     for s in splits.values():
-        pairs = list(zip(s.train_texts, s.train_labels, strict=True))
+        w = DATASET_WEIGHT.get(s.name, 1.0)
+        pairs = [(t, label, w) for t, label in zip(s.train_texts, s.train_labels, strict=True)]
         heads[s.head] += pairs
         if s.head == "emotion":
-            heads["polarity"] += [(t, _EMOTION_POLARITY[label]) for t, label in pairs if label in _EMOTION_POLARITY]
-    texts = sorted({t for rows in heads.values() for t, _ in rows})
+            heads["polarity"] += [(t, _EMOTION_POLARITY[label], 1.0) for t, label, _ in pairs if label in _EMOTION_POLARITY]
+    texts = sorted({t for rows in heads.values() for t, _, _ in rows})
     return heads, texts
 
 
@@ -254,26 +258,28 @@ def train(data_dir: str | Path | None = None, out_path: str | Path | None = None
     bias = np.zeros(len(POLARITY) + len(EMOTIONS))
 
     pairs = heads["polarity"]
-    x = _matrix([rows_of[t] for t, _ in pairs], idf)
-    y = np.array([POLARITY.index(label) for _, label in pairs])
-    clf = LogisticRegression(C=POLARITY_C, solver="liblinear", class_weight="balanced", max_iter=1000, random_state=0)
-    clf.fit(x, y)
+    x = _matrix([rows_of[t] for t, _, _ in pairs], idf)
+    y = np.array([POLARITY.index(label) for _, label, _ in pairs])
+    clf = LogisticRegression(C=POLARITY_C, solver="liblinear", max_iter=1000, random_state=0)
+    clf.fit(x, y, sample_weight=np.array([w for _, _, w in pairs]))
     weights[:, 0], weights[:, 1] = -clf.coef_[0] / 2, clf.coef_[0] / 2
     bias[0], bias[1] = -clf.intercept_[0] / 2, clf.intercept_[0] / 2
 
+    # Emotion: one logistic regression per class against the rest (liblinear,
+    # deterministic and fast), classes balanced, read with a softmax.
     pairs = heads["emotion"]
-    x = _matrix([rows_of[t] for t, _ in pairs], idf)
-    y = np.array([EMOTIONS.index(label) for _, label in pairs])
-    clf = LogisticRegression(C=EMOTION_C, solver="lbfgs", class_weight="balanced", max_iter=500, random_state=0)
-    clf.fit(x, y)
-    coef = np.zeros((len(EMOTIONS), len(vocab)))
-    intercept = np.zeros(len(EMOTIONS))
-    coef[clf.classes_] = clf.coef_
-    intercept[clf.classes_] = clf.intercept_
-    absent = np.setdiff1d(np.arange(len(EMOTIONS)), clf.classes_)
-    intercept[absent] = -30.0  # a class with no training text is never read
-    weights[:, 2:] = coef.T
-    bias[2:] = intercept
+    x = _matrix([rows_of[t] for t, _, _ in pairs], idf)
+    y = np.array([EMOTIONS.index(label) for _, label, _ in pairs])
+    counts = np.bincount(y, minlength=len(EMOTIONS))
+    w = np.array([w for _, _, w in pairs]) * len(y) / (np.count_nonzero(counts) * counts[y])
+    for k in range(len(EMOTIONS)):
+        if not counts[k]:
+            bias[2 + k] = -30.0  # a class with no training text is never read
+            continue
+        clf = LogisticRegression(C=EMOTION_C, solver="liblinear", max_iter=1000, random_state=0)
+        clf.fit(x, (y == k).astype(int), sample_weight=w)
+        weights[:, 2 + k] = clf.coef_[0]
+        bias[2 + k] = clf.intercept_[0]
 
     out = Path(out_path) if out_path is not None else Path(__file__).parent / "data" / "model.npz"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -282,6 +288,7 @@ def train(data_dir: str | Path | None = None, out_path: str | Path | None = None
         "features": "char 1-3-grams (zh), words and bigrams (en), negation scope, symbols; binary x idf, l2",
         "min_df": min_df,
         "polarity_C": POLARITY_C,
+        "dataset_weight": DATASET_WEIGHT,
         "emotion_C": EMOTION_C,
         "limit": limit,
     }
