@@ -131,10 +131,11 @@ def speed_table(engine: Engine, splits) -> list[str]:
 def engine_memory_mb() -> float:
     """The engine alone, in a fresh process: no data sets, no SnowNLP."""
     code = (
-        "import resource; from manyi.emotion.engine import Engine; e = Engine.default();"
+        "from manyi.emotion.engine import Engine; e = Engine.default();"
         "e.analyze_many(['这次的快递太慢了，我要投诉！第三次了', 'Thanks, great service!'] * 5000);"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
     )
+    # VmHWM, not ru_maxrss: the latter keeps the high-water mark of the process it was started from.
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return int(out.split()[-1]) / 1024
 

@@ -40,7 +40,7 @@ _TAG_EMOTION = {"disappointment": "sadness", "anxiety": "fear", "impatience": "a
 _DEMANDS_OR_THREATS = cue_finder.OUTSIDE | cue_finder.DEMANDS | {"repeat"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Evidence:
     text: str  # the words, as in Reading.text
     start: int
@@ -49,7 +49,7 @@ class Evidence:
     weight: float  # the model's contribution, or 1.0 for a rule
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reading:
     text: str  # what was read (text.prepare): every span points into it
     language: str  # zh, en or other
@@ -102,15 +102,31 @@ class Engine:
     def analyze_many(self, texts: Iterable[object]) -> list[Reading]:
         prepared = [prepare(text) for text in texts]
         readable = [i for i, p in enumerate(prepared) if p.language != "other" or _has_words(p.text)]
-        probs = self.model.predict([prepared[i].text for i in readable]) if readable else {}
-        readings = []
-        row = dict(zip(readable, range(len(readable)), strict=True))
-        for i, p in enumerate(prepared):
-            if i in row:
-                j = row[i]
-                readings.append(self._read(p, probs["polarity"][j], probs["emotion"][j]))
-            else:
-                readings.append(self._read(p, None, None))
+        if not readable:
+            return [self._read(p, None, None) for p in prepared]
+        model_texts = [prepared[i].text for i in readable]
+        vectors = self.model.vectors(model_texts)
+        probs = self.model.predict(model_texts, vectors)
+        row = {i: j for j, i in enumerate(readable)}
+        readings = [
+            self._read(p, probs["polarity"][row[i]], probs["emotion"][row[i]]) if i in row else self._read(p, None, None)
+            for i, p in enumerate(prepared)
+        ]
+        # The words behind the polarity and the primary emotion, for the whole batch at once.
+        found = [
+            self.model.evidence_many(
+                model_texts, vectors, head, [label if label != "neutral" else None for label in labels], top, _EVIDENCE_SHARE
+            )
+            for head, labels, top in (
+                ("polarity", [readings[i].polarity for i in readable], 6),
+                ("emotion", [readings[i].primary for i in readable], 4),
+            )
+        ]
+        for j, i in enumerate(readable):
+            r = readings[i]
+            # (the reading is still being built: its evidence list is extended in place)
+            r.evidence.extend(_phrases(r.text, found[0][j], r.polarity) + _phrases(r.text, found[1][j], r.primary))
+            r.evidence.sort(key=_place)
         return readings
 
     def check_reply(self, reply: object, *, context: Reading | None = None) -> replies.ReplyReview:
@@ -129,6 +145,8 @@ class Engine:
         return guide.guidance(reading, style=style, temperament=temperament, language=language)
 
     def _read(self, p: Prepared, polarity: np.ndarray | None, emotion: np.ndarray | None) -> Reading:
+        """The reading from the model's probabilities (None: nothing to read)
+        and the rules; the model's own evidence is added by analyze_many."""
         text = p.text
         found = cue_finder.find_cues(text)
         signals = cue_finder.intensity(text)
@@ -148,21 +166,17 @@ class Engine:
             level -= 1
         elif label == "negative" and not level and primary == "anger" and signals.score >= 0.6:
             level = 1
-        named = lexicon.complaint_words(text)
-        kinds = {c.kind for c in found}
-        cause, cause_words = lexicon.cause(text)
-        complaint = level == 2 or (label == "negative" and bool(named or kinds & _DEMANDS_OR_THREATS or cause))
         evidence = [Evidence(c.text, c.start, c.end, f"escalation:{c.kind}", 1.0) for c in found]
         evidence += [Evidence(m.text, m.start, m.end, f"tag:{m.kind}", 1.0) for m in tag_matches]
-        if complaint:
-            evidence += [Evidence(m.text, m.start, m.end, "complaint", 1.0) for m in named]
-            evidence += [Evidence(m.text, m.start, m.end, f"cause:{m.kind}", 1.0) for m in cause_words]
-        if polarity is not None:
-            if label != "neutral":
-                evidence += _phrases(text, self.model.evidence(text, "polarity", label, top=8), label)
-            if primary != "neutral":
-                evidence += _phrases(text, self.model.evidence(text, "emotion", primary, top=6), primary)
-        evidence.sort(key=lambda item: (item.start, item.end))
+        complaint, cause = False, None
+        if label == "negative" or level == 2:  # only then can it be a complaint
+            named = lexicon.complaint_words(text)
+            cause, cause_words = lexicon.cause(text)
+            complaint = level == 2 or bool(named or {c.kind for c in found} & _DEMANDS_OR_THREATS or cause)
+            if complaint:
+                evidence += [Evidence(m.text, m.start, m.end, "complaint", 1.0) for m in named]
+                evidence += [Evidence(m.text, m.start, m.end, f"cause:{m.kind}", 1.0) for m in cause_words]
+        evidence.sort(key=_place)
         return Reading(
             text=text,
             language=p.language,
@@ -193,16 +207,14 @@ _EVIDENCE_SHARE = 0.25
 
 
 def _phrases(text: str, found: list[tuple[str, int, int, float]], points_to: str) -> list[Evidence]:
-    """The model's strongest features as phrases a person can read: weak ones
-    and function words dropped, overlapping or touching ones joined
+    """The model's strongest features (model.evidence_many keeps those of at
+    least _EVIDENCE_SHARE of the strongest) as phrases a person can read:
+    function words dropped, overlapping or touching ones joined
     (退 + 退款 → 退款; not + good → not good) with their weights added."""
-    if not found:
-        return []
-    floor = found[0][3] * _EVIDENCE_SHARE
     spans = sorted(
         (start, end, weight)
         for words, start, end, weight in found
-        if weight >= floor and words.strip().lower() not in _FUNCTION_WORDS and any(char.isalnum() for char in words)
+        if words.strip().lower() not in _FUNCTION_WORDS and any(char.isalnum() for char in words)
     )
     merged: list[list] = []
     for start, end, weight in spans:
@@ -212,6 +224,10 @@ def _phrases(text: str, found: list[tuple[str, int, int, float]], points_to: str
         else:
             merged.append([start, end, weight])
     return [Evidence(text[start:end], start, end, points_to, weight) for start, end, weight in merged]
+
+
+def _place(item: Evidence) -> tuple[int, int]:
+    return item.start, item.end
 
 
 def _has_words(text: str) -> bool:

@@ -131,7 +131,7 @@ STYLES = tuple(_STYLES)
 TEMPERAMENTS = tuple(_TEMPERAMENTS)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     key: str  # what the step answers: vent, urgent, demand, anger, style, temperament ...
     text: str

@@ -130,6 +130,7 @@ class Scanner:
     def __init__(self, pattern: str, flags: int = 0):
         self.pattern = re.compile(pattern, flags)
         self._flags = flags
+        self._lower = bool(flags & re.IGNORECASE)  # (RegexFlag arithmetic is slow: once, here)
         self._automaton: ahocorasick.Automaton | None = None
         self._pieces = _pieces(pattern)
         self._subsets: dict[tuple[int, ...], re.Pattern[str]] = {}
@@ -139,7 +140,7 @@ class Scanner:
             if not prefixes or "" in prefixes:
                 return  # some alternative has no literal start: plain finditer
             for prefix in prefixes:
-                by_prefix.setdefault(prefix.lower() if flags & re.IGNORECASE else prefix, []).append(i)
+                by_prefix.setdefault(prefix.lower() if self._lower else prefix, []).append(i)
         self._automaton = ahocorasick.Automaton()
         for prefix, which in by_prefix.items():
             self._automaton.add_word(prefix, (len(prefix), tuple(which)))
@@ -152,7 +153,7 @@ class Scanner:
         return pattern
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        haystack = text.lower() if self._flags & re.IGNORECASE else text
+        haystack = text.lower() if self._lower else text
         if self._automaton is None or len(haystack) != len(text):
             yield from self.pattern.finditer(text)
             return
