@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,6 @@ import pytest
 from manyi.emotion import model as model_mod
 from manyi.emotion.model import EMOTIONS, POLARITY, Model, features, grams
 from manyi.emotion.text import prepare
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "emotion"
-
 
 @pytest.fixture(scope="module")
 def model() -> Model:
@@ -151,18 +149,115 @@ def test_the_model_does_not_import_django() -> None:
     assert "django" not in source.lower()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("sklearn") is None, reason="training needs scikit-learn")
-@pytest.mark.skipif(not DATA.is_dir(), reason="the training data is not on this machine")
+# ------------------------------------------------------- training, on made-up data
+
+_ZH_GOOD = ("服务很好", "态度热情", "送得很快", "味道不错", "房间干净", "非常满意")
+_ZH_BAD = ("服务太差", "态度冷淡", "送得太慢", "味道难吃", "房间很脏", "非常失望")
+_ZH_EMOTION = {
+    "joy": ("今天真开心", "哈哈太高兴了"),
+    "like": ("我好喜欢这只猫", "这首歌真好听"),
+    "anger": ("气死我了", "简直欺负人"),
+    "sadness": ("心里好难过", "忍不住想哭"),
+    "fear": ("我好害怕", "吓得睡不着"),
+    "disgust": ("真恶心", "看着就讨厌"),
+    "surprise": ("天哪居然是真的", "没想到竟然这样"),
+    "neutral": ("明天下午开会", "今天星期三"),
+}
+_EN_EMOTION = {
+    "joy": ("so happy today", "this is great fun"),
+    "anger": ("i am furious", "this makes me so mad"),
+    "sadness": ("i feel so sad", "that is heartbreaking"),
+    "fear": ("i am scared", "that is terrifying"),
+    "disgust": ("that is gross", "how disgusting"),
+    "surprise": ("wow i did not expect that", "what a surprise"),
+    "neutral": ("the meeting is at noon", "it is tuesday"),
+}
+_SMP_NAMES = {"joy": "happy", "anger": "angry", "sadness": "sad", "fear": "fear", "surprise": "surprise", "neutral": "neutral"}
+_EKMAN = ["anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise"]
+_ORIGINAL = ["admiration", "anger", "joy", "neutral", "sadness"]  # a short list: the loader reads names by position
+
+
+def _zh_polarity(n: int, seed: int) -> list[tuple[int, str]]:
+    """n labelled sentences (1 positive, 0 negative) made of the phrases above."""
+    out = []
+    for i in range(n):
+        label = (i + seed) % 2
+        phrases = _ZH_GOOD if label else _ZH_BAD
+        out.append((label, f"第{i}次，{phrases[i % 6]}，{phrases[(i + seed + 1) % 6]}。"))
+    return out
+
+
+def _zh_emotion(n: int, names: dict[str, str] | None = None) -> list[dict]:
+    labels = [e for e in EMOTIONS if names is None or e in names]
+    out = []
+    for i in range(n):
+        e = labels[i % len(labels)]
+        out.append({"id": i, "content": f"{_ZH_EMOTION[e][i % 2]}，第{i}回", "label": names[e] if names else e})
+    return out
+
+
+def _write_synthetic_data(root: Path) -> Path:
+    """Every file load_splits() opens, in its format, with sentences written here."""
+    import csv
+    import json
+
+    (root / "chnsenticorp").mkdir(parents=True)
+    for name, seed in (("train.tsv", 0), ("dev.tsv", 1)):
+        lines = ["label\ttext_a"] + [f"{label}\t{t}" for label, t in _zh_polarity(40, seed)]
+        (root / "chnsenticorp" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (root / "reviews").mkdir()
+    with (root / "reviews" / "waimai_10k.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["label", "review"])
+        writer.writerows(_zh_polarity(40, 2))
+    (root / "chat").mkdir()
+    chat = [f"{('negative', 'positive')[label]},{' '.join(t)}" for label, t in _zh_polarity(40, 3)]  # segmented with spaces
+    (root / "chat" / "sentiment_XS_30k.txt").write_text("labels,text\n" + "\n".join(chat) + "\n", encoding="utf-8")
+    (root / "smp2020_ewect").mkdir()
+    for name, n in (("usual_eval_labeled.txt", 40), ("virus_train.txt", 24), ("virus_eval_labeled.txt", 12)):
+        (root / "smp2020_ewect" / name).write_text(json.dumps(_zh_emotion(n, _SMP_NAMES), ensure_ascii=False), encoding="utf-8")
+    (root / "clue_emotion").mkdir()
+    clue = [json.dumps({**r, "label": "happiness" if r["label"] == "joy" else r["label"]}, ensure_ascii=False) for r in _zh_emotion(42)]
+    (root / "clue_emotion" / "valid.txt").write_text("\n".join(r for r in clue if '"neutral"' not in r) + "\n", encoding="utf-8")
+    for kind, names in (("ekman", _EKMAN), ("original", _ORIGINAL)):
+        folder = root / "goemotions" / kind
+        folder.mkdir(parents=True)
+        (folder / "labels.txt").write_text("\n".join(names) + "\n", encoding="utf-8")
+        for part, n in (("train.tsv", 42), ("dev.tsv", 14)):
+            rows = []
+            for i in range(n):
+                e = [x for x in _EKMAN if x in names][i % len([x for x in _EKMAN if x in names])]
+                ids = str(names.index(e)) if i % 7 else f"{names.index(e)},{names.index('neutral')}"  # some multi-label rows
+                rows.append(f"{_EN_EMOTION[e][i % 2].capitalize()}, number {i}!\t{ids}\tid{i}")
+            (folder / part).write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+def test_the_synthetic_data_has_every_part_the_loader_reads(tmp_path: Path) -> None:
+    from manyi.emotion.train import load_splits
+
+    splits = load_splits(_write_synthetic_data(tmp_path / "data"))
+    for name in ("chnsenticorp", "waimai", "chat", "smp_usual", "smp_virus", "clue", "goemotions_ekman", "goemotions_polarity"):
+        assert splits[name].train_texts, name
+    assert set(splits["chnsenticorp"].train_labels) == set(POLARITY)
+    assert splits["chat"].train_texts[0].count(" ") == 0  # the segmentation spaces are gone
+
+
+@pytest.mark.skipif(importlib.util.find_spec("sklearn") is None and not os.environ.get("CI"), reason="training needs scikit-learn")
 def test_training_twice_gives_the_same_file_and_a_working_model(tmp_path: Path) -> None:
     from manyi.emotion.train import train
 
+    data = _write_synthetic_data(tmp_path / "data")
     digests = []
     for run in ("a", "b"):
         out = tmp_path / run / "model.npz"
-        figures = train(DATA, out, limit=300)
-        assert "chnsenticorp" in figures
+        figures = train(data, out)
+        assert {"chnsenticorp", "smp_usual", "goemotions_ekman"} <= set(figures)
         digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
     assert digests[0] == digests[1]
     small = Model.load(out)
-    probs = small.predict(POSITIVE)
-    assert probs["polarity"].shape == (len(POSITIVE), 2)
+    probs = small.predict(POSITIVE + NEGATIVE)
+    assert probs["polarity"].shape == (len(POSITIVE) + len(NEGATIVE), 2)
+    positive = POLARITY.index("positive")
+    good, bad = small.predict(_ready("服务很好，非常满意", "服务太差，非常失望"))["polarity"][:, positive]
+    assert good > 0.5 > bad
