@@ -50,7 +50,7 @@ _PATTERNS: dict[str, tuple[str, str]] = {
         r"\bcancel\w*|unsubscrib\w*|close my account|never (?:buy|order|use) \w+ again",
     ),
     "competitor": (
-        r"换(?:一)?家|别家|其他(?:家|品牌|公司)|竞争对手|转投|去对面",
+        r"换(?:一)?家|换(?:个|掉)?(?:供应商|厂家|品牌|服务商)|别家|其他(?:家|品牌|公司|供应商)|竞争对手|转投|去对面",
         r"competitors?|switch(?:ing)? to|go(?:ing)? elsewhere|another (?:company|provider|supplier)",
     ),
 }
@@ -85,17 +85,14 @@ def escalation(cues: list[Cue]) -> str:
     return "low"
 
 
-_EXCLAIM = re.compile(r"[!！]")
 _QUESTION_RUN = re.compile(r"[?？]{2,}")
 _REPEATED = re.compile(r"(.)\1{2,}")  # 啊啊啊, !!!, ...
-_INTENSIFIERS = Scanner(
-    r"非常|特别|太|极其|极度|超级|十分|真的|实在|简直|根本|完全|一点都|到底|究竟"
-    r"|\b(?:very|so|extremely|really|totally|absolutely|completely|utterly|ever)\b",
-    re.IGNORECASE,
-)
-_PROFANITY = Scanner(
-    r"垃圾|坑人|骗子|骗人|他妈|妈的|tmd|尼玛|sb|傻[逼比]|滚|无耻|恶心|黑心"
-    r"|\b(?:fuck\w*|shit\w*|damn|crap|scam\w*|idiots?|stupid|ripoff|rip-off)\b",
+# Intensifiers and profanity in one pass (no word is both).
+_WORDS = Scanner(
+    r"(?P<intensifier>非常|特别|太|极其|极度|超级|十分|真的|实在|简直|根本|完全|一点都|到底|究竟"
+    r"|\b(?:very|so|extremely|really|totally|absolutely|completely|utterly|ever)\b)"
+    r"|(?P<profanity>垃圾|坑人|骗子|骗人|他妈|妈的|tmd|尼玛|sb|傻[逼比]|滚|无耻|恶心|黑心"
+    r"|\b(?:fuck\w*|shit\w*|damn|crap|scam\w*|idiots?|stupid|ripoff|rip-off)\b)",
     re.IGNORECASE,
 )
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
@@ -126,11 +123,12 @@ class Intensity:
 
 
 def intensity(text: str) -> Intensity:
+    words = [m.lastgroup for m in _WORDS.finditer(text)]
     return Intensity(
-        exclamations=len(_EXCLAIM.findall(text)),
-        question_runs=len(_QUESTION_RUN.findall(text)),
+        exclamations=text.count("!") + text.count("！"),
+        question_runs=len(_QUESTION_RUN.findall(text)) if "?" in text or "？" in text else 0,
         repeats=len(_REPEATED.findall(text)),
-        intensifiers=len(_INTENSIFIERS.findall(text)),
-        profanity=len(_PROFANITY.findall(text)),
-        caps_words=len(_CAPS_WORD.findall(text)),
+        intensifiers=words.count("intensifier"),
+        profanity=words.count("profanity"),
+        caps_words=len(_CAPS_WORD.findall(text)) if text.lower() != text else 0,
     )

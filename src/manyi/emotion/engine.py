@@ -23,8 +23,6 @@ import functools
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
-
 from manyi.emotion import cues as cue_finder
 from manyi.emotion import guidance as guide
 from manyi.emotion import lexicon, replies
@@ -108,9 +106,9 @@ class Engine:
         vectors = self.model.vectors(model_texts)
         probs = self.model.predict(model_texts, vectors)
         row = {i: j for j, i in enumerate(readable)}
+        polarity, emotion = probs["polarity"].tolist(), probs["emotion"].tolist()
         readings = [
-            self._read(p, probs["polarity"][row[i]], probs["emotion"][row[i]]) if i in row else self._read(p, None, None)
-            for i, p in enumerate(prepared)
+            self._read(p, polarity[row[i]], emotion[row[i]]) if i in row else self._read(p, None, None) for i, p in enumerate(prepared)
         ]
         # The words behind the polarity and the primary emotion, for the whole batch at once.
         found = [
@@ -144,7 +142,7 @@ class Engine:
     def guidance(self, reading: Reading, *, style: str | None = None, temperament: str | None = None, language: str | None = None):
         return guide.guidance(reading, style=style, temperament=temperament, language=language)
 
-    def _read(self, p: Prepared, polarity: np.ndarray | None, emotion: np.ndarray | None) -> Reading:
+    def _read(self, p: Prepared, polarity: list[float] | None, emotion: list[float] | None) -> Reading:
         """The reading from the model's probabilities (None: nothing to read)
         and the rules; the model's own evidence is added by analyze_many."""
         text = p.text
@@ -159,7 +157,7 @@ class Engine:
             score = 0.0
         else:
             emotions = _lean(emotion, level, signals.profanity, tags)
-            score = float(polarity[1] - polarity[0]) * (1.0 - 0.5 * emotions["neutral"])
+            score = (polarity[1] - polarity[0]) * (1.0 - 0.5 * emotions["neutral"])
         label = "positive" if score >= NEUTRAL_BAND else "negative" if score <= -NEUTRAL_BAND else "neutral"
         primary = max(emotions, key=emotions.__getitem__)
         if label == "positive" and level and not {c.kind for c in found} & cue_finder.OUTSIDE:
@@ -214,7 +212,7 @@ def _phrases(text: str, found: list[tuple[str, int, int, float]], points_to: str
     spans = sorted(
         (start, end, weight)
         for words, start, end, weight in found
-        if words.strip().lower() not in _FUNCTION_WORDS and any(char.isalnum() for char in words)
+        if words.lower() not in _FUNCTION_WORDS and (len(words) > 1 or words.isalnum())  # no lone symbol
     )
     merged: list[list] = []
     for start, end, weight in spans:
@@ -234,9 +232,11 @@ def _has_words(text: str) -> bool:
     return any(char.isalpha() for char in text)
 
 
-def _lean(probs: np.ndarray, level: int, profanity: int, tags: list[str]) -> dict[str, float]:
+def _lean(probs: list[float], level: int, profanity: int, tags: list[str]) -> dict[str, float]:
     """The model's emotion probabilities leaned by what the rules saw."""
-    leaned = dict(zip(EMOTIONS, (float(p) for p in probs), strict=True))
+    leaned = dict(zip(EMOTIONS, probs, strict=True))
+    if not (level or profanity or tags):
+        return leaned
     if level:
         leaned["anger"] *= _LEAN["anger"] ** (level / 2)
     if profanity:

@@ -49,7 +49,7 @@ _COMPLAINT = (
 CAUSES: dict[str, dict[str, tuple[str, str]]] = {
     "product": {
         "manufacturing": (
-            r"质量|做工|坏了|故障|损坏|瑕疵|次品|假货|不能用|用不了|漏水|漏电|异味|异物|变质|过期|开裂|掉色|死机|发霉|虫",
+            r"质量|做工|坏了|故障|停机|损坏|瑕疵|次品|假货|不能用|用不了|漏水|漏电|异味|异物|变质|过期|开裂|掉色|死机|发霉|虫",
             r"\bquality\b|\bbroken\b|\bdefect\w*|\bfaulty\b|doesn'?t work|stopped working|\bfake\b|\bexpired\b|\bspoiled\b|\bleak\w*|\bcrack\w*",
         ),
         "handling": (
