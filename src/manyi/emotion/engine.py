@@ -32,6 +32,8 @@ from manyi.emotion.text import Prepared, prepare
 LEVELS = ("low", "medium", "high")
 # How far the polarity score must lean to call a text positive or negative.
 NEUTRAL_BAND = 0.2
+# How far each word naming a problem or a demand (at most two) leans the polarity score.
+PROBLEM_LEAN = 0.2
 # How much each signal leans the emotions (multiplies the model's probability).
 _LEAN = {"anger": 3.0, "profanity": 2.0, "disappointment": 1.6, "anxiety": 1.6, "impatience": 1.4, "suspicion": 1.4}
 _TAG_EMOTION = {"disappointment": "sadness", "anxiety": "fear", "impatience": "anger", "suspicion": "disgust"}
@@ -151,6 +153,7 @@ class Engine:
         tag_matches = lexicon.tags(text)
         tags = list(dict.fromkeys(m.kind for m in tag_matches))
         level = LEVELS.index(cue_finder.escalation(found))
+        named = lexicon.complaint_words(text)
         if polarity is None:
             emotions = dict.fromkeys(EMOTIONS, 0.0)
             emotions["neutral"] = 1.0
@@ -158,6 +161,9 @@ class Engine:
         else:
             emotions = _lean(emotion, level, signals.profanity, tags)
             score = (polarity[1] - polarity[0]) * (1.0 - 0.5 * emotions["neutral"])
+            # Words that name a problem or a demand lean the polarity whatever the model learned.
+            problems = {(m.start, m.end) for m in named} | {(c.start, c.end) for c in found if c.kind in _DEMANDS_OR_THREATS}
+            score -= PROBLEM_LEAN * min(len(problems), 2)
         label = "positive" if score >= NEUTRAL_BAND else "negative" if score <= -NEUTRAL_BAND else "neutral"
         primary = max(emotions, key=emotions.__getitem__)
         if label == "positive" and level and not {c.kind for c in found} & cue_finder.OUTSIDE:
@@ -168,7 +174,6 @@ class Engine:
         evidence += [Evidence(m.text, m.start, m.end, f"tag:{m.kind}", 1.0) for m in tag_matches]
         complaint, cause = False, None
         if label == "negative" or level == 2:  # only then can it be a complaint
-            named = lexicon.complaint_words(text)
             cause, cause_words = lexicon.cause(text)
             complaint = level == 2 or bool(named or {c.kind for c in found} & _DEMANDS_OR_THREATS or cause)
             if complaint:

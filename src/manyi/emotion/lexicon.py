@@ -37,10 +37,10 @@ _TAGS: dict[str, tuple[str, str]] = {
 _COMPLAINT = (
     (
         r"投诉|举报|差评|维权|讨个说法|给个说法|不满|太差|很差|坏了|没用|不能用|用不了|有问题|出问题|质量问题|故障|"
-        r"退款|退货|赔偿|欺骗|骗子|坑人|垃圾|还没(?:到|收到|发货|处理|解决)|没人(?:管|理|回)|不回复|乱收费"
+        r"退款|退货|赔偿|欺骗|骗子|坑人|垃圾|还没(?:到|收到|发货|处理|解决)|没人(?:管|理|回)|不回复|乱收费|闪退|崩溃|卡死|打不开"
     ),
     (
-        r"\bcomplain\w*|\bbroken\b|doesn'?t work|\bdefective\b|\bfaulty\b|\brefund\w*|\bnever arrived\b|\bstill (?:not|hasn'?t|haven'?t)\b"
+        r"\bcomplain\w*|\bcrash\w*|\bbroken\b|doesn'?t work|\bdefective\b|\bfaulty\b|\brefund\w*|\bnever arrived\b|\bstill (?:not|hasn'?t|haven'?t)\b"
         r"|\bunacceptable\b|\bripped off\b|\bscam\w*|\bterrible\b|\bawful\b|\bworst\b|\bovercharg\w*"
     ),
 )
