@@ -60,7 +60,7 @@ _PATTERNS: dict[str, tuple[str, str]] = {
 _FIND = Scanner("|".join(f"(?P<{kind}>{zh}|{en})" for kind, (zh, en) in _PATTERNS.items()), re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Cue:
     kind: str  # one of _PATTERNS
     text: str  # the words found
@@ -98,7 +98,7 @@ _WORDS = Scanner(
 _CAPS_WORD = re.compile(r"\b[A-Z]{3,}\b")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Intensity:
     exclamations: int
     question_runs: int

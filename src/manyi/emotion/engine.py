@@ -40,7 +40,7 @@ _TAG_EMOTION = {"disappointment": "sadness", "anxiety": "fear", "impatience": "a
 _DEMANDS_OR_THREATS = cue_finder.OUTSIDE | cue_finder.DEMANDS | {"repeat"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Evidence:
     text: str  # the words, as in Reading.text
     start: int
@@ -49,7 +49,7 @@ class Evidence:
     weight: float  # the model's contribution, or 1.0 for a rule
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reading:
     text: str  # what was read (text.prepare): every span points into it
     language: str  # zh, en or other
@@ -151,7 +151,7 @@ class Engine:
         found = cue_finder.find_cues(text)
         signals = cue_finder.intensity(text)
         tag_matches = lexicon.tags(text)
-        tags = list(dict.fromkeys(m.kind for m in tag_matches))
+        tags = list(dict.fromkeys(m.kind for m in tag_matches)) if tag_matches else []
         level = LEVELS.index(cue_finder.escalation(found))
         named = lexicon.complaint_words(text)
         if polarity is None:

@@ -113,7 +113,7 @@ CAUSES: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Match:
     kind: str  # a tag, "complaint", or a cause as "cause/detail"
     text: str

@@ -8,7 +8,12 @@ no pickle). The features are what a person could point at:
 - English and other Latin text: lower-cased words and word bigrams, and the
   words a negation (not, no, never, ...n't) reaches up to the next
   punctuation, marked "¬";
-- punctuation, emoji and other symbols, one character each.
+- punctuation, emoji and other symbols, one character each;
+- one language feature per text, "zh" when Chinese characters carry it (at
+  least one for every ten Latin letters), "en" for Latin text (two letters or
+  more), none otherwise: it gives each language its own bias. It is worth 1
+  whatever the text's length (outside the idf and the unit length) and has no
+  span in the text.
 
 Digits read as 0 (“等了2小时” and “等了3小时” are one feature). Each text is a
 set of features weighted by their idf and scaled to unit length; each head
@@ -43,6 +48,20 @@ _ZH_NEGATORS = frozenset("不没别未无非莫勿")
 _ZH_SCOPE = 3  # characters a Chinese negation reaches
 _EN_NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "cannot", "without", "hardly"})
 _NEG = "¬"
+# The language features: a private-use character (never a feature of a
+# prepared text: symbols are single characters) and two letters, so that
+# key() tells them apart from every text feature.
+_LANG_MARK = "\ue000"
+LANGUAGE_FEATURES = {"zh": _LANG_MARK + "zh", "en": _LANG_MARK + "en"}
+_LATIN_LETTER = re.compile("[a-z]")
+
+
+def _language_feature(normal: str, n_cjk: int) -> str | None:
+    """The language feature of a normalised text with n_cjk Chinese characters."""
+    latin = len(_LATIN_LETTER.findall(normal))
+    if n_cjk and n_cjk * 10 >= latin:
+        return LANGUAGE_FEATURES["zh"]
+    return LANGUAGE_FEATURES["en"] if latin >= 2 else None
 
 
 def _lower(text: str) -> str:
@@ -69,12 +88,15 @@ def features(text: str) -> list[tuple[str, int, int]]:
     add = out.append
     prev: tuple[str, int] | None = None  # the previous English word, for bigrams
     negated = False
-    for m in _TOKEN.finditer(_normal(text)):
+    normal = _normal(text)
+    n_cjk = 0
+    for m in _TOKEN.finditer(normal):
         run, word, other = m.groups()
         s = m.start()
         if run is not None:
             prev, negated = None, False
             n = len(run)
+            n_cjk += n
             for i in range(n):
                 add((run[i], s + i, s + i + 1))
                 if i + 2 <= n:
@@ -97,6 +119,9 @@ def features(text: str) -> list[tuple[str, int, int]]:
         else:
             prev, negated = None, False
             add((other, s, s + 1))
+    language = _language_feature(normal, n_cjk)
+    if language is not None:
+        add((language, 0, 0))  # no span: the whole text
     return out
 
 
@@ -107,10 +132,13 @@ def grams(text: str) -> list[str]:
     extend = out.extend
     prev = None
     negated = False
-    for run, word, other in _TOKEN.findall(_normal(text)):
+    normal = _normal(text)
+    n_cjk = 0
+    for run, word, other in _TOKEN.findall(normal):
         if run:
             prev, negated = None, False
             n = len(run)
+            n_cjk += n
             extend(run)
             if n > 1:
                 extend([run[i : i + 2] for i in range(n - 1)])
@@ -132,6 +160,9 @@ def grams(text: str) -> list[str]:
         else:
             prev, negated = None, False
             add(other)
+    language = _language_feature(normal, n_cjk)
+    if language is not None:
+        add(language)
     return out
 
 
@@ -198,6 +229,10 @@ class Model:
         self._columns = {"polarity": slice(0, len(POLARITY)), "emotion": slice(len(POLARITY), len(POLARITY) + len(EMOTIONS))}
         n_chars = len(self._keys)
         self._words = {g: n_chars + i for i, g in enumerate(vocab[n_chars:])}
+        # The language features (worth 1, outside the idf and the unit length):
+        # (zh, en) rows, -1 when the vocabulary has none.
+        found = [self.index(f) for f in (LANGUAGE_FEATURES["zh"], LANGUAGE_FEATURES["en"])]
+        self._language_rows = np.array([-1 if i is None else i for i in found], dtype=np.int64)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Model:
@@ -301,6 +336,15 @@ class Model:
                     negated = True
             keys.append(c[other])
             where.append(row_at[other])
+        if (self._language_rows >= 0).any():
+            n_cjk = np.bincount(row_at[cjk], minlength=n)
+            latin = np.bincount(row_at[(cp >= 0x61) & (cp <= 0x7A)], minlength=n)
+            zh = (n_cjk > 0) & (n_cjk * 10 >= latin)
+            en = ~zh & (latin >= 2)
+            for mask, i in ((zh, self._language_rows[0]), (en, self._language_rows[1])):
+                if i >= 0 and mask.any():
+                    word_rows.extend(np.flatnonzero(mask).tolist())
+                    word_idx.extend([int(i)] * int(mask.sum()))
         q = np.concatenate(keys)
         at = np.concatenate(where)
         pos = np.searchsorted(self._keys, q)
@@ -320,9 +364,12 @@ class Model:
         n = len(texts)
         row, idx = self.rows(texts)
         val = self.idf[idx]
+        language = np.isin(idx, self._language_rows)
+        val[language] = 0.0
         norms = np.bincount(row, weights=val * val, minlength=n)
         norms[norms == 0] = 1.0
         val /= np.sqrt(norms)[row].astype(np.float32)
+        val[language] = 1.0
         return Vectors(n, row, idx, val)
 
     def scores(self, texts: list[str], vectors: Vectors | None = None) -> np.ndarray:
@@ -393,6 +440,8 @@ def _negated_word(word: str) -> re.Pattern[str]:
 def _span(normal: str, feature: str) -> tuple[int, int] | None:
     """Where a feature first occurs in a normalised text: a word as a whole
     word; a negated one (¬x) from its negation to x, as a person reads it."""
+    if feature.startswith(_LANG_MARK):
+        return None  # a language feature: the whole text, no words
     negated = feature.startswith(_NEG)
     target = feature[1:] if negated else feature
     if is_word_feature(feature):

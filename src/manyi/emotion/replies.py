@@ -94,7 +94,7 @@ _FIND_FORBIDDEN = [(kind, Scanner(zh), Scanner(en, re.IGNORECASE), why, better) 
 _FIND_EXPECTED = [(kind, Scanner(zh), Scanner(en, re.IGNORECASE), missing) for kind, (zh, en, missing) in _EXPECTED.items()]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Finding(Cue):
     """A forbidden phrase (kind: one of _FORBIDDEN) and its span in the reviewed text."""
 
@@ -102,13 +102,13 @@ class Finding(Cue):
     better: str  # a better wording to start from
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Missing:
     kind: str  # apology, thanks, next_step or time
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReplyReview:
     text: str  # the reply as reviewed (text.prepare): spans point into it
     findings: list[Finding]

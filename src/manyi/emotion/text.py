@@ -35,7 +35,7 @@ _HANGUL = re.compile("[\uac00-\ud7af]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Prepared:
     text: str  # what the engine reads (Chinese in Simplified characters); every span the engine reports is in it
     original: str  # the same, as the customer wrote it (Traditional stays Traditional): same length, same spans

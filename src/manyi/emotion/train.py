@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from manyi.emotion import text as text_mod
-from manyi.emotion.model import EMOTIONS, HEADS, POLARITY, Model, grams
+from manyi.emotion.model import EMOTIONS, HEADS, LANGUAGE_FEATURES, POLARITY, Model, grams
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "emotion"
 
@@ -209,14 +209,21 @@ EMOTION_C = 4.0
 DATASET_WEIGHT = {"smp_usual": 3.0}
 
 
-def _matrix(rows: list[list[int]], idf: np.ndarray) -> sp.csr_matrix:
+def _matrix(rows: list[list[int]], idf: np.ndarray, language_rows: np.ndarray) -> sp.csr_matrix:
+    """The texts' vectors as Model.vectors() makes them: idf, unit length, and
+    the language features worth 1 outside it."""
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in rows], out=indptr[1:])
     indices = np.fromiter((i for r in rows for i in r), dtype=np.int32, count=int(indptr[-1]))
-    x = sp.csr_matrix((idf[indices].astype(np.float64), indices, indptr), shape=(len(rows), len(idf)))
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    language = np.isin(indices, language_rows)
+    values = idf[indices].astype(np.float64)
+    values[language] = 0.0
+    row = np.repeat(np.arange(len(rows)), np.diff(indptr))
+    norms = np.sqrt(np.bincount(row, weights=values * values, minlength=len(rows)))
     norms[norms == 0] = 1.0
-    return sp.csr_matrix(sp.diags(1.0 / norms) @ x)
+    values /= norms[row]
+    values[language] = 1.0
+    return sp.csr_matrix((values, indices, indptr), shape=(len(rows), len(idf)))
 
 
 def _training_rows(splits: dict[str, Split]) -> tuple[dict[str, list[tuple[str, str, float]]], list[str]]:
@@ -253,12 +260,13 @@ def train(data_dir: str | Path | None = None, out_path: str | Path | None = None
     idf = np.log((1 + n_docs) / (1 + np.array([df[g] for g in vocab], dtype=np.float64))) + 1.0
     idf = idf.astype(np.float16).astype(np.float64)  # as shipped
     rows_of = {t: sorted(index[g] for g in fs if g in index) for t, fs in feature_sets.items()}
+    language_rows = np.array([index[g] for g in LANGUAGE_FEATURES.values() if g in index], dtype=np.int64)
 
     weights = np.zeros((len(vocab), len(POLARITY) + len(EMOTIONS)))
     bias = np.zeros(len(POLARITY) + len(EMOTIONS))
 
     pairs = heads["polarity"]
-    x = _matrix([rows_of[t] for t, _, _ in pairs], idf)
+    x = _matrix([rows_of[t] for t, _, _ in pairs], idf, language_rows)
     y = np.array([POLARITY.index(label) for _, label, _ in pairs])
     clf = LogisticRegression(C=POLARITY_C, solver="liblinear", max_iter=1000, random_state=0)
     clf.fit(x, y, sample_weight=np.array([w for _, _, w in pairs]))
@@ -268,10 +276,18 @@ def train(data_dir: str | Path | None = None, out_path: str | Path | None = None
     # Emotion: one logistic regression per class against the rest (liblinear,
     # deterministic and fast), classes balanced, read with a softmax.
     pairs = heads["emotion"]
-    x = _matrix([rows_of[t] for t, _, _ in pairs], idf)
+    x = _matrix([rows_of[t] for t, _, _ in pairs], idf, language_rows)
     y = np.array([EMOTIONS.index(label) for _, label, _ in pairs])
     counts = np.bincount(y, minlength=len(EMOTIONS))
-    w = np.array([w for _, _, w in pairs]) * len(y) / (np.count_nonzero(counts) * counts[y])
+    # Classes balanced within each language (English GoEmotions is mostly
+    # neutral and joy; the Chinese posts are not): n / (classes × count).
+    english = np.array([LANGUAGE_FEATURES["zh"] not in feature_sets[t] for t, _, _ in pairs])
+    balance = np.ones(len(y))
+    for part in (english, ~english):
+        if part.any():
+            c = np.bincount(y[part], minlength=len(EMOTIONS))
+            balance[part] = part.sum() / (np.count_nonzero(c) * c[y[part]])
+    w = np.array([w for _, _, w in pairs]) * balance
     for k in range(len(EMOTIONS)):
         if not counts[k]:
             bias[2 + k] = -30.0  # a class with no training text is never read
