@@ -113,19 +113,20 @@ class Engine:
             self._read(p, polarity[row[i]], emotion[row[i]]) if i in row else self._read(p, None, None) for i, p in enumerate(prepared)
         ]
         # The words behind the polarity and the primary emotion, for the whole batch at once.
-        found = [
-            self.model.evidence_many(
-                model_texts, vectors, head, [label if label != "neutral" else None for label in labels], top, _EVIDENCE_SHARE
-            )
-            for head, labels, top in (
-                ("polarity", [readings[i].polarity for i in readable], 6),
-                ("emotion", [readings[i].primary for i in readable], 4),
-            )
-        ]
+        found = self.model.evidence_many(
+            model_texts,
+            vectors,
+            {
+                "polarity": [readings[i].polarity if readings[i].polarity != "neutral" else None for i in readable],
+                "emotion": [readings[i].primary if readings[i].primary != "neutral" else None for i in readable],
+            },
+            {"polarity": 6, "emotion": 4},
+            _EVIDENCE_SHARE,
+        )
         for j, i in enumerate(readable):
             r = readings[i]
             # (the reading is still being built: its evidence list is extended in place)
-            r.evidence.extend(_phrases(r.text, found[0][j], r.polarity) + _phrases(r.text, found[1][j], r.primary))
+            r.evidence.extend(_phrases(r.text, found["polarity"][j], r.polarity) + _phrases(r.text, found["emotion"][j], r.primary))
             r.evidence.sort(key=_place)
         return readings
 

@@ -387,41 +387,54 @@ class Model:
         return {head: _softmax(z[:, cols].astype(np.float64)) for head, cols in self._columns.items()}
 
     def evidence_many(
-        self, texts: list[str], vectors: Vectors, head: str, labels: list[str | None], top: int = 5, share: float = 0.0
-    ) -> list[list[tuple[str, int, int, float]]]:
-        """evidence() for a batch at once, from the vectors predict() read:
-        for each text, the features that pushed most toward its label (None:
-        no evidence wanted), with their first span in the text; at most
-        `top`, each at least `share` of the text's strongest."""
-        out: list[list[tuple[str, int, int, float]]] = [[] for _ in texts]
-        classes = HEADS[head]
-        wanted = np.array([classes.index(label) if label is not None else -1 for label in labels], dtype=np.int64)
-        k = wanted[vectors.row]
-        keep = k >= 0
-        if not keep.any():
+        self, texts: list[str], vectors: Vectors, labels: dict[str, list[str | None]], top: dict[str, int], share: float = 0.0
+    ) -> dict[str, list[list[tuple[str, int, int, float]]]]:
+        """evidence() for a batch and several heads at once, from the vectors
+        predict() read: for each head and text, the features that pushed most
+        toward the text's label on that head (None: no evidence wanted), with
+        their first span in the text; at most top[head], each at least `share`
+        of the strongest. One sort for everything; a feature's span is looked
+        for once per text."""
+        n = vectors.n
+        out = {head: [[] for _ in texts] for head in labels}
+        groups, entries, contributions = [], [], []
+        for h, (head, wanted_labels) in enumerate(labels.items()):
+            classes = HEADS[head]
+            wanted = np.array([classes.index(label) if label is not None else -1 for label in wanted_labels], dtype=np.int64)
+            k = wanted[vectors.row]
+            keep = np.flatnonzero(k >= 0)
+            w = self.weights[vectors.idx[keep], self._columns[head]]
+            contributions.append(vectors.val[keep] * (w[np.arange(len(keep)), k[keep]] - w.mean(axis=1)))
+            groups.append(h * n + vectors.row[keep])
+            entries.append(keep)
+        group, entry, contribution = np.concatenate(groups), np.concatenate(entries), np.concatenate(contributions)
+        if not len(group):
             return out
-        row, idx, val, k = vectors.row[keep], vectors.idx[keep], vectors.val[keep], k[keep]
-        w = self.weights[idx, self._columns[head]]
-        contribution = val * (w[np.arange(len(idx)), k] - w.mean(axis=1))
-        order = np.lexsort((-contribution, row))
-        row, idx, contribution = row[order], idx[order], contribution[order]
-        first = np.searchsorted(row, row)  # where each text's entries start
-        chosen = ((np.arange(len(row)) - first) < top) & (contribution > 0) & (contribution >= share * contribution[first])
+        order = np.lexsort((-contribution, group))
+        group, entry, contribution = group[order], entry[order], contribution[order]
+        first = np.searchsorted(group, group)  # where each group's entries start
+        limit = np.array([top[head] for head in labels])[group // n]
+        chosen = ((np.arange(len(group)) - first) < limit) & (contribution > 0) & (contribution >= share * contribution[first])
+        heads = list(labels)
         normal: dict[int, str] = {}
-        for r, i, c in zip(row[chosen].tolist(), idx[chosen].tolist(), contribution[chosen].tolist(), strict=True):
-            text = texts[r]
-            if r not in normal:
-                normal[r] = _normal(text)
-            span = _span(normal[r], str(self.vocab[i]))
+        spans: dict[tuple[int, int], tuple[int, int] | None] = {}
+        for g, e, c in zip(group[chosen].tolist(), entry[chosen].tolist(), contribution[chosen].tolist(), strict=True):
+            h, r = divmod(g, n)
+            i = int(vectors.idx[e])
+            span = spans.get((r, i), False)
+            if span is False:
+                if r not in normal:
+                    normal[r] = _normal(texts[r])
+                span = spans[r, i] = _span(normal[r], str(self.vocab[i]))
             if span is not None:
-                out[r].append((text[span[0] : span[1]], span[0], span[1], c))
+                out[heads[h]][r].append((texts[r][span[0] : span[1]], span[0], span[1], c))
         return out
 
     def evidence(self, text: str, head: str, label: str, top: int = 5) -> list[tuple[str, int, int, float]]:
         """The features of the text that pushed most toward `label` on `head`:
         (the words as written, start, end, contribution to the label's score
         over the mean of the head's scores), largest first, positive only."""
-        return self.evidence_many([text], self.vectors([text]), head, [label], top)[0]
+        return self.evidence_many([text], self.vectors([text]), {head: [label]}, {head: top})[head][0]
 
 
 _EN_NEGATION = "|".join(sorted(_EN_NEGATORS)) + r"|[a-z]+n't"
