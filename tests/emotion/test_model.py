@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from manyi.emotion import model as model_mod
-from manyi.emotion.model import EMOTIONS, POLARITY, Model, features, grams
+from manyi.emotion.model import EMOTIONS, LANGUAGE_FEATURES, POLARITY, Model, features, grams
 from manyi.emotion.text import prepare
 
 @pytest.fixture(scope="module")
@@ -261,3 +261,24 @@ def test_training_twice_gives_the_same_file_and_a_working_model(tmp_path: Path) 
     positive = POLARITY.index("positive")
     good, bad = small.predict(_ready("服务很好，非常满意", "服务太差，非常失望"))["polarity"][:, positive]
     assert good > 0.5 > bad
+    # The small model has the language features: the batch reader finds them as grams() does,
+    # they weigh 1 whatever the length, and evidence never points at them.
+    texts = [*POSITIVE, *NEGATIVE, "服务很好 ok", "ok ok 服务", "!!!", ""]
+    rows, idx = small.rows(texts)
+    for k, text in enumerate(texts):
+        assert set(idx[rows == k].tolist()) == {small.index(g) for g in grams(text)} - {None}
+    zh = small.index(LANGUAGE_FEATURES["zh"])
+    vectors = small.vectors(texts)
+    assert zh is not None and np.all(vectors.val[vectors.idx == zh] == 1.0)
+    found = small.evidence_many(texts, vectors, {"polarity": ["positive"] * len(texts)}, {"polarity": 50})
+    for per_text in found["polarity"]:
+        assert all(words for words, *_ in per_text)
+
+
+def test_each_text_has_one_language_feature() -> None:
+    zh, en = LANGUAGE_FEATURES["zh"], LANGUAGE_FEATURES["en"]
+    assert zh in grams("服务很好，用iPhone下单") and en not in grams("服务很好，用iPhone下单")
+    assert en in grams("The service was great") and zh not in grams("The service was great")
+    assert not set(grams("!!! 123 😊")) & {zh, en}
+    assert [g for g in grams("ok 好") if g in (zh, en)] == [zh]
+    assert [g for g, _, _ in features("The service was great") if g == en] == [en]
