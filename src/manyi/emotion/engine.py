@@ -120,7 +120,7 @@ class Engine:
                 "polarity": [readings[i].polarity if readings[i].polarity != "neutral" else None for i in readable],
                 "emotion": [readings[i].primary if readings[i].primary != "neutral" else None for i in readable],
             },
-            {"polarity": 6, "emotion": 4},
+            {"polarity": 5, "emotion": 3},
             _EVIDENCE_SHARE,
         )
         for j, i in enumerate(readable):

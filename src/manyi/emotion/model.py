@@ -227,6 +227,12 @@ class Model:
         self.meta = meta
         self.version = f"{meta.get('version', BASE_VERSION)}-{digest[:8]}"
         self._columns = {"polarity": slice(0, len(POLARITY)), "emotion": slice(len(POLARITY), len(POLARITY) + len(EMOTIONS))}
+        # Each feature's weight for a class over its mean for the head: what it adds to
+        # that class's score against the others (the evidence), ready to gather.
+        self._centred = {}
+        for head, cols in self._columns.items():
+            w = self.weights[:, cols]
+            self._centred[head] = w - w.mean(axis=1, keepdims=True)
         n_chars = len(self._keys)
         self._words = {g: n_chars + i for i, g in enumerate(vocab[n_chars:])}
         # The language features (worth 1, outside the idf and the unit length):
@@ -403,29 +409,37 @@ class Model:
             wanted = np.array([classes.index(label) if label is not None else -1 for label in wanted_labels], dtype=np.int64)
             k = wanted[vectors.row]
             keep = np.flatnonzero(k >= 0)
-            w = self.weights[vectors.idx[keep], self._columns[head]]
-            contributions.append(vectors.val[keep] * (w[np.arange(len(keep)), k[keep]] - w.mean(axis=1)))
+            contributions.append(vectors.val[keep] * self._centred[head][vectors.idx[keep], k[keep]])
             groups.append(h * n + vectors.row[keep])
             entries.append(keep)
         group, entry, contribution = np.concatenate(groups), np.concatenate(entries), np.concatenate(contributions)
         if not len(group):
             return out
+        # The groups come sorted (rows are): keep only what is within `share`
+        # of its group's strongest, then sort that little by strength.
+        starts = np.flatnonzero(np.concatenate(([True], group[1:] != group[:-1])))
+        strongest = np.maximum.reduceat(contribution, starts)
+        of_group = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(group))))
+        keep = np.flatnonzero((contribution > 0) & (contribution >= share * strongest[of_group]))
+        group, entry, contribution = group[keep], entry[keep], contribution[keep]
         order = np.lexsort((-contribution, group))
         group, entry, contribution = group[order], entry[order], contribution[order]
         first = np.searchsorted(group, group)  # where each group's entries start
         limit = np.array([top[head] for head in labels])[group // n]
-        chosen = ((np.arange(len(group)) - first) < limit) & (contribution > 0) & (contribution >= share * contribution[first])
+        chosen = (np.arange(len(group)) - first) < limit
         heads = list(labels)
         normal: dict[int, str] = {}
         spans: dict[tuple[int, int], tuple[int, int] | None] = {}
-        for g, e, c in zip(group[chosen].tolist(), entry[chosen].tolist(), contribution[chosen].tolist(), strict=True):
+        features = vectors.idx[entry[chosen]]
+        for g, i, feature, c in zip(
+            group[chosen].tolist(), features.tolist(), self.vocab[features].tolist(), contribution[chosen].tolist(), strict=True
+        ):
             h, r = divmod(g, n)
-            i = int(vectors.idx[e])
             span = spans.get((r, i), False)
             if span is False:
                 if r not in normal:
                     normal[r] = _normal(texts[r])
-                span = spans[r, i] = _span(normal[r], str(self.vocab[i]))
+                span = spans[r, i] = _span(normal[r], feature)
             if span is not None:
                 out[heads[h]][r].append((texts[r][span[0] : span[1]], span[0], span[1], c))
         return out
