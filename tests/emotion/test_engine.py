@@ -149,7 +149,7 @@ def test_mixed_chinese_and_english_and_html(engine):
 
 
 def test_analyze_many_reads_each_text_as_analyze_does(engine):
-    texts = ["太棒了，谢谢！", "", "我要投诉你们", "Thanks a lot!", None, "What a terrible experience"]
+    texts = ["太棒了，谢谢！", "", "   ", "\x00", "我要投诉你们！！！", "Thanks a lot!", None, "What a terrible experience", "第三次了"]
     # the same figures, up to the last bits a batched sum may round differently
     assert [r.to_dict() for r in engine.analyze_many(texts)] == [engine.analyze(t).to_dict() for t in texts]
     assert engine.analyze_many([]) == []

@@ -14,8 +14,16 @@ import numpy as np
 import pytest
 
 from manyi.emotion import model as model_mod
-from manyi.emotion.model import EMOTIONS, LANGUAGE_FEATURES, POLARITY, Model, features, grams
+from manyi.emotion.model import (
+    EMOTIONS,
+    LANGUAGE_FEATURES,
+    POLARITY,
+    Model,
+    features,
+    grams,
+)
 from manyi.emotion.text import prepare
+
 
 @pytest.fixture(scope="module")
 def model() -> Model:

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from manyi.emotion.scan import Scanner
+from manyi.emotion.scan import Batch, Scanner
 
 # Cues that take a complaint outside the company: any one makes the risk high.
 OUTSIDE = frozenset({"consumer_association", "regulator", "media", "legal"})
@@ -70,7 +70,11 @@ class Cue:
 
 def find_cues(text: str) -> list[Cue]:
     """Every escalation cue in the text, in the order they appear."""
-    return [Cue(m.lastgroup, m.group(), m.start(), m.end()) for m in _FIND.finditer(text)]
+    return find_cues_many(Batch([text]))[0]
+
+
+def find_cues_many(batch: Batch) -> list[list[Cue]]:
+    return [[Cue(*found) for found in text_matches] for text_matches in batch.matches(_FIND)]
 
 
 def escalation(cues: list[Cue]) -> str:
@@ -123,12 +127,25 @@ class Intensity:
 
 
 def intensity(text: str) -> Intensity:
-    words = [m.lastgroup for m in _WORDS.finditer(text)]
-    return Intensity(
-        exclamations=text.count("!") + text.count("！"),
-        question_runs=len(_QUESTION_RUN.findall(text)) if "?" in text or "？" in text else 0,
-        repeats=len(_REPEATED.findall(text)),
-        intensifiers=words.count("intensifier"),
-        profanity=words.count("profanity"),
-        caps_words=len(_CAPS_WORD.findall(text)) if text.lower() != text else 0,
-    )
+    return intensity_many(Batch([text]))[0]
+
+
+def intensity_many(batch: Batch) -> list[Intensity]:
+    words = batch.matches(_WORDS)
+    repeats = batch.counts(_REPEATED)
+    questions = batch.counts(_QUESTION_RUN) if "?" in batch.joined or "？" in batch.joined else [0] * len(batch.texts)
+    caps = batch.counts(_CAPS_WORD) if batch.joined.lower() != batch.joined else [0] * len(batch.texts)
+    out = []
+    for i, text in enumerate(batch.texts):
+        kinds = [kind for kind, *_ in words[i]]
+        out.append(
+            Intensity(
+                exclamations=text.count("!") + text.count("！"),
+                question_runs=questions[i],
+                repeats=repeats[i],
+                intensifiers=kinds.count("intensifier"),
+                profanity=kinds.count("profanity"),
+                caps_words=caps[i],
+            )
+        )
+    return out

@@ -27,6 +27,7 @@ from manyi.emotion import cues as cue_finder
 from manyi.emotion import guidance as guide
 from manyi.emotion import lexicon, replies
 from manyi.emotion.model import EMOTIONS, Model
+from manyi.emotion.scan import Batch
 from manyi.emotion.text import Prepared, prepare
 
 LEVELS = ("low", "medium", "high")
@@ -101,16 +102,20 @@ class Engine:
 
     def analyze_many(self, texts: Iterable[object]) -> list[Reading]:
         prepared = [prepare(text) for text in texts]
+        if not prepared:
+            return []
+        rules = _rules(Batch([p.text for p in prepared]))
         readable = [i for i, p in enumerate(prepared) if p.language != "other" or _has_words(p.text)]
         if not readable:
-            return [self._read(p, None, None) for p in prepared]
+            return [self._read(p, None, None, found) for p, found in zip(prepared, rules, strict=True)]
         model_texts = [prepared[i].text for i in readable]
         vectors = self.model.vectors(model_texts)
         probs = self.model.predict(model_texts, vectors)
         row = {i: j for j, i in enumerate(readable)}
         polarity, emotion = probs["polarity"].tolist(), probs["emotion"].tolist()
         readings = [
-            self._read(p, polarity[row[i]], emotion[row[i]]) if i in row else self._read(p, None, None) for i, p in enumerate(prepared)
+            self._read(p, polarity[row[i]], emotion[row[i]], rules[i]) if i in row else self._read(p, None, None, rules[i])
+            for i, p in enumerate(prepared)
         ]
         # The words behind the polarity and the primary emotion, for the whole batch at once.
         found = self.model.evidence_many(
@@ -145,16 +150,13 @@ class Engine:
     def guidance(self, reading: Reading, *, style: str | None = None, temperament: str | None = None, language: str | None = None):
         return guide.guidance(reading, style=style, temperament=temperament, language=language)
 
-    def _read(self, p: Prepared, polarity: list[float] | None, emotion: list[float] | None) -> Reading:
+    def _read(self, p: Prepared, polarity: list[float] | None, emotion: list[float] | None, rules: _Rules) -> Reading:
         """The reading from the model's probabilities (None: nothing to read)
-        and the rules; the model's own evidence is added by analyze_many."""
+        and what the rules found; the model's own evidence is added by analyze_many."""
         text = p.text
-        found = cue_finder.find_cues(text)
-        signals = cue_finder.intensity(text)
-        tag_matches = lexicon.tags(text)
+        found, signals, tag_matches, named = rules.cues, rules.intensity, rules.tags, rules.complaint_words
         tags = list(dict.fromkeys(m.kind for m in tag_matches)) if tag_matches else []
         level = LEVELS.index(cue_finder.escalation(found))
-        named = lexicon.complaint_words(text)
         if polarity is None:
             emotions = dict.fromkeys(EMOTIONS, 0.0)
             emotions["neutral"] = 1.0
@@ -175,7 +177,7 @@ class Engine:
         evidence += [Evidence(m.text, m.start, m.end, f"tag:{m.kind}", 1.0) for m in tag_matches]
         complaint, cause = False, None
         if label == "negative" or level == 2:  # only then can it be a complaint
-            cause, cause_words = lexicon.cause(text)
+            cause, cause_words = lexicon.likely_cause(rules.cause_words)
             complaint = level == 2 or bool(named or {c.kind for c in found} & _DEMANDS_OR_THREATS or cause)
             if complaint:
                 evidence += [Evidence(m.text, m.start, m.end, "complaint", 1.0) for m in named]
@@ -228,6 +230,32 @@ def _phrases(text: str, found: list[tuple[str, int, int, float]], points_to: str
         else:
             merged.append([start, end, weight])
     return [Evidence(text[start:end], start, end, points_to, weight) for start, end, weight in merged]
+
+
+@dataclass(slots=True)
+class _Rules:
+    """What the rules found in one text."""
+
+    cues: list[cue_finder.Cue]
+    intensity: cue_finder.Intensity
+    tags: list[lexicon.Match]
+    complaint_words: list[lexicon.Match]
+    cause_words: list[lexicon.Match]
+
+
+def _rules(batch: Batch) -> list[_Rules]:
+    """Every rule set over the whole batch, one pass each."""
+    return [
+        _Rules(*found)
+        for found in zip(
+            cue_finder.find_cues_many(batch),
+            cue_finder.intensity_many(batch),
+            lexicon.tags_many(batch),
+            lexicon.complaint_words_many(batch),
+            lexicon.cause_words_many(batch),
+            strict=True,
+        )
+    ]
 
 
 def _place(item: Evidence) -> tuple[int, int]:

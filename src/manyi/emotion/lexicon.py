@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from manyi.emotion.scan import Scanner
+from manyi.emotion.scan import Batch, Scanner
 
 # Finer tags under the DUTIR classes (domain §3): disappointment and suspicion
 # under sadness/disgust; anxiety under fear; impatience under anger.
@@ -135,18 +135,34 @@ _WEAK = frozenset({"service/staff"})
 
 
 def tags(text: str) -> list[Match]:
-    return [Match(m.lastgroup, m.group(), m.start(), m.end()) for m in _FIND_TAGS.finditer(text)]
+    return tags_many(Batch([text]))[0]
+
+
+def tags_many(batch: Batch) -> list[list[Match]]:
+    return [[Match(*found) for found in text_matches] for text_matches in batch.matches(_FIND_TAGS)]
 
 
 def complaint_words(text: str) -> list[Match]:
-    return [Match("complaint", m.group(), m.start(), m.end()) for m in _FIND_COMPLAINT.finditer(text)]
+    return complaint_words_many(Batch([text]))[0]
+
+
+def complaint_words_many(batch: Batch) -> list[list[Match]]:
+    return [[Match("complaint", words, start, end) for _, words, start, end in text_matches] for text_matches in batch.matches(_FIND_COMPLAINT)]
 
 
 def cause(text: str) -> tuple[str | None, list[Match]]:
+    return likely_cause(cause_words_many(Batch([text]))[0])
+
+
+def cause_words_many(batch: Batch) -> list[list[Match]]:
+    """Every word in each text that names a cause, as "cause/detail"."""
+    return [[Match(kind.replace("__", "/"), words, start, end) for kind, words, start, end in text_matches] for text_matches in batch.matches(_FIND_CAUSES)]
+
+
+def likely_cause(found: list[Match]) -> tuple[str | None, list[Match]]:
     """The likely cause as "cause/detail" (e.g. "delivery/late"), and the words
-    that point at it; (None, []) when nothing does. The cause named by the most
-    words wins; on a tie, the one named first in the text."""
-    found = [Match(m.lastgroup.replace("__", "/"), m.group(), m.start(), m.end()) for m in _FIND_CAUSES.finditer(text)]
+    that point at it, from a text's cause words; (None, []) when nothing does.
+    The cause named by the most words wins; on a tie, the one named first."""
     counts: dict[str, int] = {}
     for match in found:
         counts[match.kind] = counts.get(match.kind, 0) + (0 if match.kind in _WEAK else 2)

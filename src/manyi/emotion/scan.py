@@ -13,7 +13,9 @@ order. The matches are the ones finditer would give.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
+from itertools import accumulate
 from re import _constants as c
 from re import _parser
 
@@ -173,3 +175,40 @@ class Scanner:
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
+
+
+# Joins a batch's texts: text.prepare removes control characters, so no
+# prepared text holds it, and no rule matches it (nor a word boundary's inside).
+SEPARATOR = "\x00"
+
+
+class Batch:
+    """Prepared texts joined into one string, so that a rule set runs over a
+    whole batch in one pass (one call, one automaton walk) instead of one
+    call a text; each match is handed back to its text with its span there."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self.joined = texts[0] if len(texts) == 1 else SEPARATOR.join(texts)
+        self.starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+
+    def matches(self, pattern: Scanner | re.Pattern[str]) -> list[list[tuple[str | None, str, int, int]]]:
+        """For each text, (group name, words, start, end) of every match, in order."""
+        out: list[list[tuple[str | None, str, int, int]]] = [[] for _ in self.texts]
+        starts = self.starts
+        for m in pattern.finditer(self.joined):
+            if SEPARATOR in m.group():  # a run of empty texts, not a text's own words
+                continue
+            start = m.start()
+            i = bisect_right(starts, start) - 1
+            base = starts[i]
+            out[i].append((m.lastgroup, m.group(), start - base, m.end() - base))
+        return out
+
+    def counts(self, pattern: Scanner | re.Pattern[str]) -> list[int]:
+        out = [0] * len(self.texts)
+        starts = self.starts
+        for m in pattern.finditer(self.joined):
+            if SEPARATOR not in m.group():
+                out[bisect_right(starts, m.start()) - 1] += 1
+        return out

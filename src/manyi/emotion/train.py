@@ -24,7 +24,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from manyi.emotion import text as text_mod
-from manyi.emotion.model import EMOTIONS, HEADS, LANGUAGE_FEATURES, POLARITY, Model, grams
+from manyi.emotion.model import (
+    EMOTIONS,
+    HEADS,
+    LANGUAGE_FEATURES,
+    POLARITY,
+    Model,
+    grams,
+)
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "emotion"
 
