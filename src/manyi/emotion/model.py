@@ -239,6 +239,8 @@ class Model:
         # (zh, en) rows, -1 when the vocabulary has none.
         found = [self.index(f) for f in (LANGUAGE_FEATURES["zh"], LANGUAGE_FEATURES["en"])]
         self._language_rows = np.array([-1 if i is None else i for i in found], dtype=np.int64)
+        self._is_language = np.zeros(len(vocab), dtype=bool)  # by row: a table beats np.isin on a few features
+        self._is_language[[i for i in found if i is not None]] = True
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Model:
@@ -370,7 +372,7 @@ class Model:
         n = len(texts)
         row, idx = self.rows(texts)
         val = self.idf[idx]
-        language = np.isin(idx, self._language_rows)
+        language = self._is_language[idx]
         val[language] = 0.0
         norms = np.bincount(row, weights=val * val, minlength=n)
         norms[norms == 0] = 1.0
