@@ -69,10 +69,6 @@ class Reading:
     evidence: list[Evidence] = field(default_factory=list)
     model_version: str = ""
 
-    @property
-    def at_risk(self) -> bool:
-        return self.escalation == "high"
-
     def to_dict(self) -> dict:
         data = asdict(self)
         data["emotions"] = {name: round(p, 4) for name, p in self.emotions.items()}

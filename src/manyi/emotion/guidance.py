@@ -127,10 +127,6 @@ _CAUSE_NAMES: dict[str, tuple[str, str]] = {
     "communication": ("沟通", "communication"),
 }
 
-STYLES = tuple(_STYLES)
-TEMPERAMENTS = tuple(_TEMPERAMENTS)
-
-
 @dataclass(frozen=True, slots=True)
 class Step:
     key: str  # what the step answers: vent, urgent, demand, anger, style, temperament ...

@@ -119,11 +119,8 @@ class ReplyReview:
         return not self.findings
 
 
-EXPECTED = tuple(_EXPECTED)
-
-
 def check_reply(reply: object, *, expect: frozenset[str] | None = None) -> ReplyReview:
-    """Review a reply; expect names what it should have (of EXPECTED; None: all)."""
+    """Review a reply; expect names what it should have (apology, thanks, next_step, time; None: all four)."""
     prepared = prepare(reply)
     text, lang = prepared.text, 1 if prepared.language == "en" else 0
     findings = sorted(
