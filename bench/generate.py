@@ -319,6 +319,183 @@ def interaction_rows(n_inter: int, owners: list[int], db: str, seed: int):
         yield (i, s, s, c + 1, kind, direction, channel, s, subject, text, owners[c])
 
 
+# --------------------------------------------------------------------------- emotion readings
+
+READING_COLUMNS = ["id", "interaction_id", "customer_id", "occurred_at", "created_at", "model_version", "polarity", "polarity_score",
+                   "primary", "emotions", "intensity", "escalation", "complaint", "cause", "tags", "evidence"]
+READINGS = "interactions_emotionreading"
+EMOTIONS = ("joy", "like", "anger", "sadness", "fear", "disgust", "surprise", "neutral")  # manyi.emotion.model.EMOTIONS
+PRIMARY_OF = {"positive": ("joy", "like", "like"), "neutral": ("neutral",), "negative": ("anger", "sadness", "disgust", "fear", "anger")}
+ESCALATION_KINDS = ("refund", "compensation", "repeat", "cancel", "competitor", "consumer_association", "legal")
+CAUSES = ("price/overcharge", "delivery/late", "service/attitude", "product/quality", "quote/dishonest", "promise/broken", "communication/insufficient")
+TAGS = ("disappointment", "anxiety", "impatience", "suspicion")
+VARIANTS = 16  # distinct emotions/evidence JSON values per kind
+
+
+class ReadingMaker:
+    """Synthetic emotion readings with a realistic mix, as the engine would
+    store them (services._reading): 30 % positive, 25 % neutral, 45 %
+    negative; of all readings ~3 % a high escalation risk and ~10 % medium (all
+    negative), a complaint with a cause for most risky ones. The JSON values
+    (emotions summing to 1, evidence as 1-3 spans of the text read, an
+    escalation cue among them when the risk is not low) are drawn from a few
+    variants per kind and text, made once, so millions of rows cost little."""
+
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed + 3)
+        self.emotions = {
+            primary: [self._emotions(primary) for _ in range(VARIANTS)] for primaries in PRIMARY_OF.values() for primary in primaries
+        }
+        self.evidence: dict[str, dict[str, list[str]]] = {}
+
+    def _emotions(self, primary: str) -> str:
+        r = self.rng
+        weights = {e: r.random() * 0.3 for e in EMOTIONS}
+        weights[primary] = 1.0 + r.random() * 2
+        total = sum(weights.values())
+        return json.dumps({e: round(w / total, 4) for e, w in weights.items()})
+
+    def _span(self, text: str) -> tuple[int, int]:
+        length = min(len(text), self.rng.randint(2, 6))
+        start = self.rng.randrange(len(text) - length + 1)
+        return start, start + length
+
+    def _evidence(self, text: str, kind: str) -> str:
+        """1-3 spans of the text: an escalation cue first when the risk is
+        not low, then what drove the polarity, the primary emotion, a tag."""
+        r = self.rng
+        risky = kind in ("medium", "high")
+        polarity = "negative" if risky else kind
+        points = [f"escalation:{r.choice(ESCALATION_KINDS)}"] if risky else []
+        points += [polarity, r.choice(PRIMARY_OF[polarity]), "tag:" + r.choice(TAGS)]
+        spans = []
+        for points_to in points[: r.randint(1, 3)]:
+            start, end = self._span(text)
+            spans.append({"text": text[start:end], "start": start, "end": end, "points_to": points_to})
+        return json.dumps(spans, ensure_ascii=False)
+
+    def evidence_for(self, text: str, kind: str) -> str:
+        variants = self.evidence.get(text)
+        if variants is None:
+            variants = self.evidence[text] = {
+                k: [self._evidence(text, k) for _ in range(VARIANTS)] for k in ("positive", "neutral", "negative", "medium", "high")
+            }
+        return variants[kind][self.rng.randrange(VARIANTS)]
+
+    def rows(self, source, first_id: int = 1):
+        """source: (interaction id, customer id, occurred_at as stored, subject, text);
+        yields tuples of READING_COLUMNS."""
+        rand, randrange = self.rng.random, self.rng.randrange
+        empty = json.dumps([])
+        for n, (iid, cid, at, subject, text) in enumerate(source, first_id):
+            words = text or subject
+            u = rand()
+            if u < 0.30:
+                polarity, kind, score, escalation = "positive", "positive", 0.2 + 0.75 * rand(), "low"
+            elif u < 0.55:
+                polarity, kind, score, escalation = "neutral", "neutral", 0.3 * rand() - 0.15, "low"
+            else:
+                v = rand()  # of the 45 % negative: 3 points high, 10 points medium
+                escalation = "high" if v < 3 / 45 else "medium" if v < 13 / 45 else "low"
+                polarity, kind = "negative", ("negative" if escalation == "low" else escalation)
+                score = -(0.7 + 0.29 * rand()) if escalation == "high" else -(0.2 + 0.75 * rand())
+            choices = PRIMARY_OF[polarity]
+            primary = choices[randrange(len(choices))]
+            complaint = escalation != "low" or (polarity == "negative" and rand() < 0.3)
+            cause = CAUSES[randrange(len(CAUSES))] if complaint and rand() < 0.7 else ""
+            tags = json.dumps([TAGS[randrange(len(TAGS))]]) if polarity == "negative" and rand() < 0.4 else empty
+            intensity = round((0.6 + 0.4 * rand()) if escalation == "high" else rand() * (0.8 if polarity == "negative" else 0.5), 3)
+            yield (n, int(iid), int(cid), at, at, "bench", polarity, round(score, 3), primary,
+                   self.emotions[primary][randrange(VARIANTS)], intensity, escalation, complaint, cause, tags,
+                   self.evidence_for(words, kind))
+
+
+def topup_rows(first_id: int, start: dt.datetime, end: dt.datetime, per_day: float, owners: list[int], db: str, seed: int):
+    """Interactions from `start` to `end` at the data set's daily rate, as
+    interaction_rows makes them (same customers' skew, texts, directions)."""
+    rng = random.Random(seed + 2 + int(start.timestamp()))
+    rand, randrange = rng.random, rng.randrange
+    n_cust = len(owners)
+    span = (end - start).total_seconds()
+    zone = "" if db == "sqlite" else "+00"
+    kinds = [(k, CHANNEL_OF[k]) for k in KINDS]
+    texts = [(SUBJECTS[k], TEXTS[k], "inbound" if k % 3 == 0 else "outbound") for k in range(len(TEXTS))]
+    for i in range(first_id, first_id + int(per_day * span / 86400)):
+        c = (int(n_cust * rand() ** 2) * 2654435761) % n_cust
+        kind, channel = kinds[randrange(len(kinds))]
+        subject, text, direction = texts[randrange(len(texts))]
+        at = start + dt.timedelta(seconds=1 + int(rand() * (span - 1)))
+        s = at.strftime("%Y-%m-%d %H:%M:%S.000000") + zone
+        yield (i, s, s, c + 1, kind, direction, channel, s, subject, text, owners[c])
+
+
+def _as_utc(value) -> dt.datetime:
+    if isinstance(value, str):  # SQLite keeps text
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def add_readings(target: Target, *, seed: int = 2026, force: bool = False, now: dt.datetime | None = None) -> dict:
+    """Give a data set emotion readings: one per inbound interaction with
+    words. The data set's interactions end at NOW (when it was first
+    generated), but the home page's customers at risk look at the last 7 and
+    30 days from the wall clock, so the interactions are first carried on
+    from the newest one to `now` at the data set's daily rate (without that
+    the at-risk reads would find nothing and cost nothing). Skipped when the
+    data set already has readings, unless `force` (then the readings are
+    loaded anew, after a new top-up). Returns the updated marker."""
+    marker = json.loads(target.marker.read_text())
+    target.migrate()  # the readings table comes with interactions 0002
+    w = SqliteWriter(target.sqlite_path) if target.db == "sqlite" else PostgresWriter(target.pg_url)
+    try:
+        have = w.query(f"SELECT count(*) FROM (SELECT 1 FROM {READINGS} LIMIT 1) x")[0][0]
+        if have and not force:
+            log(f"{target.db} {target.tag} has emotion readings already ({marker.get('readings', {}).get('rows', '?'):,} rows); --force to reload")
+            return marker
+        t_all = time.perf_counter()
+        now = now or dt.datetime.now(dt.timezone.utc).replace(second=0, microsecond=0)
+        last_id, newest = w.query("SELECT max(id), max(occurred_at) FROM interactions_interaction")[0]
+        newest = _as_utc(newest)
+        added = 0
+        if now - newest > dt.timedelta(hours=1):
+            per_day = target.interactions / (2 * 365)
+            log(f"interactions: carrying on from {newest:%Y-%m-%d %H:%M} to {now:%Y-%m-%d %H:%M} UTC at {per_day:,.0f} a day ...")
+            owners = [r[0] for r in w.query("SELECT owner_id FROM customers_customer ORDER BY id")]
+            total = int(per_day * (now - newest).total_seconds() / 86400)
+            w.load("interactions_interaction", topup_rows(last_id + 1, newest, now, per_day, owners, target.db, seed), total,
+                   columns=INTERACTION_COLUMNS, append=True)
+            added = total
+            del owners
+        if have and target.db == "sqlite":
+            w.execute(f"DELETE FROM {READINGS}")  # (PostgreSQL's load truncates)
+        w.drop_indexes([READINGS])
+        t0 = time.perf_counter()
+        log("emotion readings: generating and loading one per inbound interaction with words ...")
+        source = w.stream("SELECT id, customer_id, occurred_at, subject, text FROM interactions_interaction "
+                          "WHERE direction = 'inbound' AND (text <> '' OR subject <> '') ORDER BY id")
+        expected = int(0.4 * (last_id + added))
+        w.load(READINGS, ReadingMaker(seed).rows(source), expected, columns=READING_COLUMNS)
+        loaded = time.perf_counter() - t0
+        log("rebuilding the readings' indexes and constraints ...")
+        w.recreate_indexes()
+        w.analyze([READINGS, "interactions_interaction"] if added and target.db == "postgres" else [READINGS])
+        rows = w.query(f"SELECT count(*), sum(CASE WHEN escalation = 'high' THEN 1 ELSE 0 END), "
+                       f"sum(CASE WHEN polarity = 'negative' THEN 1 ELSE 0 END), max(occurred_at) FROM {READINGS}")[0]
+    finally:
+        w.close()
+    marker["readings"] = {
+        "rows": rows[0], "high": rows[1], "negative": rows[2], "newest": str(rows[3]), "interactions_added": added,
+        "loaded_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "seconds": {"load": loaded, "total": time.perf_counter() - t_all},
+    }
+    marker["interactions_total"] = marker.get("interactions_total", target.interactions) + added
+    marker["size_mb"] = _size_mb(target)
+    target.marker.write_text(json.dumps(marker, indent=2, ensure_ascii=False))
+    log(f"emotion readings for {target.db} {target.tag}: {rows[0]:,} ({rows[1]:,} high, {rows[2]:,} negative), "
+        f"{added:,} interactions added, in {marker['readings']['seconds']['total']:.0f}s")
+    return marker
+
+
 # --------------------------------------------------------------------------- writers
 
 
@@ -368,15 +545,33 @@ class SqliteWriter:
     def execute(self, sql: str) -> None:
         self.conn.execute(sql)
 
-    def load(self, table: str, rows, total: int, batch: int = 50_000, columns: list[str] | None = None) -> None:
-        """rows: dicts, or tuples in the order of `columns`."""
+    def query(self, sql: str) -> list[tuple]:
+        return self.conn.execute(sql).fetchall()
+
+    def stream(self, sql: str):
+        """The rows of a query one at a time, on this connection (SQLite lets
+        another table be written while a read is open)."""
+        yield from self.conn.execute(sql)
+
+    def analyze(self, tables: list[str]) -> None:
+        for table in tables:
+            t0 = time.perf_counter()
+            self.conn.execute(f"ANALYZE {table}")
+            log(f"  ANALYZE {table} {time.perf_counter() - t0:.1f}s")
+
+    def close(self) -> None:
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.close()
+
+    def load(self, table: str, rows, total: int, batch: int = 50_000, columns: list[str] | None = None, append: bool = False) -> None:
+        """rows: dicts, or tuples in the order of `columns`, added to what the table holds."""
         cols = self.columns(table)
         given, first, it = _as_tuples(rows, columns)
         if first is None:
             return
         rest = [(c, _default_for(t, nn, "sqlite")) for c, t, nn in cols if c not in given]
         placeholders = ", ".join(["?"] * len(given) + [_sqlite_literal(v) for _, v in rest])
-        sql = f'INSERT INTO {table} ({", ".join(given + [c for c, _ in rest])}) VALUES ({placeholders})'
+        sql = f'INSERT INTO {table} ({_quoted(given + [c for c, _ in rest])}) VALUES ({placeholders})'
         t0 = time.perf_counter()
         done = 0
         buf = [first]
@@ -403,6 +598,10 @@ class SqliteWriter:
         self.conn.close()
 
 
+def _quoted(columns: list[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
+
+
 def _sqlite_literal(v) -> str:
     if v is None:
         return "NULL"
@@ -420,6 +619,7 @@ class PostgresWriter:
     def __init__(self, url: str):
         import psycopg
 
+        self.url = url
         self.conn = psycopg.connect(url, autocommit=True)
         self.conn.execute("SET maintenance_work_mem = '1GB'")
         self.conn.execute("SET synchronous_commit = off")
@@ -437,6 +637,26 @@ class PostgresWriter:
 
     def execute(self, sql: str) -> None:
         self.conn.execute(sql)
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.conn.execute(sql).fetchall()
+
+    def stream(self, sql: str):
+        """The rows of a query one at a time, as text (COPY … TO STDOUT on a
+        connection of its own, so that this one can COPY them in meanwhile)."""
+        import psycopg
+
+        with psycopg.connect(self.url) as reader, reader.cursor().copy(f"COPY ({sql}) TO STDOUT") as cp:
+            yield from cp.rows()
+
+    def analyze(self, tables: list[str]) -> None:
+        for table in tables:
+            t0 = time.perf_counter()
+            self.conn.execute(f"VACUUM (ANALYZE) {table}")
+            log(f"  VACUUM ANALYZE {table} {time.perf_counter() - t0:.1f}s")
+
+    def close(self) -> None:
+        self.conn.close()
 
     def drop_indexes(self, tables: list[str]) -> None:
         """Secondary indexes, foreign keys and triggers (rebuilt in bulk afterwards)."""
@@ -464,8 +684,9 @@ class PostgresWriter:
             log(f"  {sql[:90]} {time.perf_counter() - t0:.1f}s")
         self.dropped = []
 
-    def load(self, table: str, rows, total: int, batch: int = 20_000, columns: list[str] | None = None) -> None:
-        """rows: dicts, or tuples in the order of `columns`."""
+    def load(self, table: str, rows, total: int, batch: int = 20_000, columns: list[str] | None = None, append: bool = False) -> None:
+        """rows: dicts, or tuples in the order of `columns`. The table is emptied
+        first (so COPY can write frozen rows) unless `append`."""
         cols = self.columns(table)
         given, first, it = _as_tuples(rows, columns)
         if first is None:
@@ -475,8 +696,10 @@ class PostgresWriter:
         t0 = time.perf_counter()
         done = 0
         with self.conn.transaction():
-            self.conn.execute(f"TRUNCATE {table} CASCADE")
-            with self.conn.cursor().copy(f'COPY {table} ({", ".join(given + [c for c, _ in rest])}) FROM STDIN WITH (FREEZE)') as cp:
+            if not append:
+                self.conn.execute(f"TRUNCATE {table} CASCADE")
+            freeze = "" if append else " WITH (FREEZE)"
+            with self.conn.cursor().copy(f'COPY {table} ({_quoted(given + [c for c, _ in rest])}) FROM STDIN{freeze}') as cp:
                 buf = io.StringIO()
                 for row in _chain(first, it):
                     buf.write("\t".join(map(_copy_text, row)))
@@ -545,7 +768,7 @@ def generate(target: Target, *, seed: int = 2026, force: bool = False) -> dict:
     if not force and target.exists():
         marker = json.loads(target.marker.read_text())
         log(f"reusing {target.db} data set {target.tag} (generated {marker['generated_at']}, {marker['seconds']['total']:.0f}s)")
-        return marker
+        return add_readings(target, seed=seed)
     t_all = time.perf_counter()
     timings: dict[str, float] = {}
     if target.data_dir.exists():
@@ -616,7 +839,7 @@ def generate(target: Target, *, seed: int = 2026, force: bool = False) -> dict:
     target.marker.write_text(json.dumps(marker, indent=2, ensure_ascii=False))
     log(f"generated {target.db} {target.tag} in {timings['total']:.0f}s ({marker['size_mb']:,} MB): "
         + ", ".join(f"{k} {v:.0f}s" for k, v in timings.items()))
-    return marker
+    return add_readings(target, seed=seed)
 
 
 def _size_mb(target: Target) -> int:
@@ -642,13 +865,24 @@ def main() -> None:
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     dataset_arguments(p, db_default="sqlite")
+    p.add_argument("--readings-only", action="store_true",
+                   help="only give an existing data set its emotion readings (--force: load them anew)")
     a = p.parse_args()
+
+    def one(target: Target) -> None:
+        if not a.readings_only:
+            generate(target, seed=a.seed, force=a.force)
+        elif not target.exists():
+            sys.exit(f"no {target.db} data set {target.tag} to add readings to; generate it first")
+        else:
+            add_readings(target, seed=a.seed, force=a.force)
+
     for db in (["sqlite", "postgres"] if a.db == "both" else [a.db]):
         if db == "postgres":
             with PgCluster() as pg:
-                generate(Target(db, a.customers, a.interactions, pg.url), seed=a.seed, force=a.force)
+                one(Target(db, a.customers, a.interactions, pg.url))
         else:
-            generate(Target(db, a.customers, a.interactions), seed=a.seed, force=a.force)
+            one(Target(db, a.customers, a.interactions))
 
 
 if __name__ == "__main__":
