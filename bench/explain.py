@@ -30,7 +30,7 @@ def run(target: Target, analyze: bool, queries: list[str] | None) -> None:
 
     from manyi.accounts.models import User
     from manyi.customers import selectors
-    from manyi.interactions.selectors import customer_timeline
+    from manyi.interactions.selectors import customer_timeline, customers_at_risk, recent_interactions
 
     users = {u: User.objects.get(username=u) for u in ("rep0101", "mgr01", "bench_admin")}
     rep = users["rep0101"]
@@ -45,6 +45,10 @@ def run(target: Target, analyze: bool, queries: list[str] | None) -> None:
         "search-brand": lambda u: (
             (qs := selectors.customer_list(user=u, filters=selectors.CustomerFilters(q="鑫瑞"))).count(), list(qs[:25])),
         "360": lambda u: customer_timeline(user=u, customer=selectors.customer_get(user=u, pk=some.pk)),
+        # the home page's reads
+        "at-risk": lambda u: customers_at_risk(user=u),
+        "recent": lambda u: recent_interactions(user=u, limit=8),
+        "home-customers": lambda u: list(selectors.home_customers(user=u)),
     }
     for case, fn in cases.items():
         if queries and case not in queries:
