@@ -157,3 +157,11 @@ def test_history_begins_before_the_first_interaction(demo):
     for customer in Customer.objects.annotate(first=Min("interactions__occurred_at")).exclude(first=None)[:50]:
         assert customer.created_at < customer.first
         assert not ChangeRecord.objects.filter(customer=customer, at__gt=customer.first).exists()
+
+
+def test_every_rep_has_customers_at_risk_this_week():
+    from manyi.interactions.selectors import customers_at_risk
+
+    for rep in User.objects.filter(role=Role.SALES):
+        at_risk = customers_at_risk(user=rep)
+        assert at_risk and any(entry.high for entry in at_risk), rep.username

@@ -91,6 +91,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         builder.users()
         builder.customers()
         builder.interactions()
+        builder.escalations()
         builder.backdate()
     return DemoSummary(
         users=len(builder.people),
@@ -368,6 +369,25 @@ class _Builder:
                     data["participants"] = f"{by.display_name}、{data['participants']}"
                 interaction_create(by=by, customer=customer, data=data)
             self.progress("interactions", done, len(self.customers_made))
+
+    def escalations(self, per_rep: int = 2) -> None:
+        """This week, `per_rep` unhappy customers of each rep threaten to go
+        outside the company (texts.ESCALATIONS): the engine reads them as high
+        risk, so every rep's home page shows customers at risk today."""
+        by_owner: dict[int, list[tuple[Customer, str, list[Contact]]]] = {}
+        for made in self.customers_made:
+            if made[0].owner.role == Role.SALES:
+                by_owner.setdefault(made[0].owner_id, []).append(made)
+        for made in by_owner.values():
+            unhappy = [m for m in made if m[0].temperament in ("combative", "neurotic", "suspicious")] or made
+            for customer, audience, contacts in self.rng.sample(unhappy, min(per_rep, len(unhappy))):
+                subject, text, outcome = self.rng.choice(texts.ESCALATIONS[audience])
+                when = self.now - dt.timedelta(days=self.rng.randrange(0, 5), hours=self.rng.randrange(1, 8))
+                data = {
+                    "kind": "call", "direction": "inbound", "channel": "phone", "occurred_at": when, "subject": subject,
+                    "text": text, "outcome": outcome, "contact": contacts[0] if contacts else None, "participants": "",
+                }  # fmt: skip
+                interaction_create(by=customer.owner, customer=customer, data=data)
 
     def backdate(self) -> None:
         """Demo records were all written just now; date each customer's creation
