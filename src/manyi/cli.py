@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> None:
     if args[:1] == ["demo"] and (data_dir := _data_dir_option(args)):
         # The settings read MANYI_DATA_DIR when they load, before the command runs.
         os.environ["MANYI_DATA_DIR"] = str(Path(data_dir).expanduser().resolve())
+    if args[:2] == ["emotion", "train"]:
+        # One BLAS thread, set before numpy loads: with several, sums came in
+        # another order and the trained weights' last bits changed from run to run.
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
     if args in ([], ["help"], ["--help"], ["-h"]):
         import django
 

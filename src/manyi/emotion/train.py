@@ -329,12 +329,3 @@ def train(data_dir: str | Path | None = None, out_path: str | Path | None = None
     figures["_model"] = {"features": len(vocab), "bytes": out.stat().st_size, "version": model.version}
     return figures
 
-
-if __name__ == "__main__":  # python -m manyi.emotion.train [data_dir] [out_path]
-    import sys
-    import time
-
-    start = time.perf_counter()
-    result = train(*sys.argv[1:3])
-    result["_model"]["seconds"] = round(time.perf_counter() - start, 1)
-    print(json.dumps(result, indent=1))
