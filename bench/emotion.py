@@ -29,9 +29,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from manyi.emotion.engine import Engine
 from manyi.emotion.model import Model
-from manyi.emotion.train import DEFAULT_DATA_DIR, load_splits
+from manyi.emotion.train import DEFAULT_DATA_DIR, load_splits, macro_f1
 
 GOALS = {  # data set: (figure, goal)
     "chnsenticorp": ("accuracy", 0.95),
@@ -42,16 +44,6 @@ GOALS = {  # data set: (figure, goal)
 }
 SPEED_GOALS = {"analyze_many": 5_000, "analyze": 1_000}
 MEMORY_GOAL_MB = 300
-
-
-def macro_f1(truth: list[str], guess: list[str], labels: tuple[str, ...]) -> float:
-    scores = []
-    for label in labels:
-        tp = sum(t == g == label for t, g in zip(truth, guess, strict=True))
-        fp = sum(g == label != t for t, g in zip(truth, guess, strict=True))
-        fn = sum(t == label != g for t, g in zip(truth, guess, strict=True))
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0)
-    return sum(scores) / len(scores)
 
 
 def engine_guesses(engine: Engine, split, texts: list[str]) -> list[str]:
@@ -90,7 +82,7 @@ def accuracy_table(engine: Engine, splits, quick: int | None, with_snownlp: bool
         ours = (
             sum(g == t for g, t in zip(guess, truth, strict=True)) / len(truth)
             if figure == "accuracy"
-            else macro_f1(truth, guess, split.labels)
+            else macro_f1(*(np.array([split.labels.index(label) for label in labels]) for labels in (truth, guess)), len(split.labels))
         )
         mark = "" if goal is None else (" ✓" if ours >= goal else " ✗")
         row = f"| {name} | {len(texts):,} | {figure} | {ours:.3f}{mark} | {goal or '–'} |"

@@ -134,24 +134,12 @@ _FIND_CAUSES = _alternation({f"{cause}__{detail}": words for cause, details in C
 _WEAK = frozenset({"service/staff"})
 
 
-def tags(text: str) -> list[Match]:
-    return tags_many(Batch([text]))[0]
-
-
 def tags_many(batch: Batch) -> list[list[Match]]:
     return [[Match(*found) for found in text_matches] for text_matches in batch.matches(_FIND_TAGS)]
 
 
-def complaint_words(text: str) -> list[Match]:
-    return complaint_words_many(Batch([text]))[0]
-
-
 def complaint_words_many(batch: Batch) -> list[list[Match]]:
     return [[Match("complaint", words, start, end) for _, words, start, end in text_matches] for text_matches in batch.matches(_FIND_COMPLAINT)]
-
-
-def cause(text: str) -> tuple[str | None, list[Match]]:
-    return likely_cause(cause_words_many(Batch([text]))[0])
 
 
 def cause_words_many(batch: Batch) -> list[list[Match]]:

@@ -81,52 +81,9 @@ def _negates(word: str) -> bool:
     return word in _EN_NEGATORS or word.endswith("n't")
 
 
-def features(text: str) -> list[tuple[str, int, int]]:
-    """Every feature of a (prepared) text with its span, in reading order;
-    a feature occurring twice appears twice."""
-    out: list[tuple[str, int, int]] = []
-    add = out.append
-    prev: tuple[str, int] | None = None  # the previous English word, for bigrams
-    negated = False
-    normal = _normal(text)
-    n_cjk = 0
-    for m in _TOKEN.finditer(normal):
-        run, word, other = m.groups()
-        s = m.start()
-        if run is not None:
-            prev, negated = None, False
-            n = len(run)
-            n_cjk += n
-            for i in range(n):
-                add((run[i], s + i, s + i + 1))
-                if i + 2 <= n:
-                    add((run[i : i + 2], s + i, s + i + 2))
-                if i + 3 <= n:
-                    add((run[i : i + 3], s + i, s + i + 3))
-                if run[i] in _ZH_NEGATORS:
-                    for j in range(i + 1, min(i + 1 + _ZH_SCOPE, n)):
-                        add((_NEG + run[j], s + j, s + j + 1))
-        elif word is not None:
-            e = m.end()
-            add((word, s, e))
-            if negated:
-                add((_NEG + word, s, e))
-            if prev is not None:
-                add((prev[0] + " " + word, prev[1], e))
-            prev = (word, s)
-            if _negates(word):
-                negated = True
-        else:
-            prev, negated = None, False
-            add((other, s, s + 1))
-    language = _language_feature(normal, n_cjk)
-    if language is not None:
-        add((language, 0, 0))  # no span: the whole text
-    return out
-
-
 def grams(text: str) -> list[str]:
-    """The features of features(), without their spans (the fast path)."""
+    """Every feature of a (prepared) text, in reading order; a feature occurring
+    twice appears twice. Training reads texts with it; rows() finds the same for a batch."""
     out: list[str] = []
     add = out.append
     extend = out.extend

@@ -170,9 +170,6 @@ class Scanner:
             if found:
                 end = found.end()
                 yield found
-    def findall(self, text: str) -> list[str]:
-        return [m.group() for m in self.finditer(text)]
-
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
 

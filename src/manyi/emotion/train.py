@@ -176,7 +176,8 @@ def load_splits(data_dir: str | Path | None = None, limit: int | None = None) ->
 # ---------------------------------------------------------------- evaluation
 
 
-def _macro_f1(truth: np.ndarray, guess: np.ndarray, k: int) -> float:
+def macro_f1(truth: np.ndarray, guess: np.ndarray, k: int) -> float:
+    """The mean F1 of classes 0..k-1 (a class never seen nor guessed counts 0)."""
     f1 = []
     for c in range(k):
         tp = np.sum((guess == c) & (truth == c))
@@ -201,7 +202,7 @@ def evaluate(model: Model, splits: dict[str, Split]) -> dict[str, dict[str, floa
         results[name] = {
             "n": len(truth),
             "accuracy": round(float(np.mean(guess == truth)), 4),
-            "macro_f1": round(_macro_f1(truth, guess, len(s.labels)), 4),
+            "macro_f1": round(macro_f1(truth, guess, len(s.labels)), 4),
         }
     return results
 

@@ -37,13 +37,15 @@ def warm_up() -> None:
     """Build before forking what each worker would otherwise build on its
     first requests, so that it is frozen with the rest: the URL routes with
     every view and API schema they import (~200,000 objects and a second),
-    Manyi's templates, and each language's catalog. Unfrozen, they made each
-    of a worker's full garbage collections a ~70 ms pause (bench/)."""
+    Manyi's templates, each language's catalog and the emotion model.
+    Unfrozen, they made each of a worker's full garbage collections a ~70 ms
+    pause (bench/)."""
     from django.template.loader import get_template
     from django.urls import reverse
     from django.utils import translation
 
     import manyi.web
+    from manyi.emotion.engine import Engine
 
     reverse("web:home")  # imports the URL routes, and with them the views
     templates = Path(manyi.web.__file__).parent / "templates"
@@ -52,6 +54,9 @@ def warm_up() -> None:
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
             translation.gettext("Customers")
+    # The emotion model (0.4 s and ~150 MB): loaded once here, its pages are
+    # shared by the workers, not loaded again by each on its first inbound message.
+    Engine.default()
 
 
 def default_workers() -> int:
