@@ -137,13 +137,6 @@ def _newest_readings(customer: Any, *, limit: int) -> QuerySet[EmotionReading]:
 _NEWEST_READINGS = QueryTemplate("customer", build=lambda limit, customer: _newest_readings(customer, limit=limit))
 
 
-def customer_readings(*, user: User, customer: Customer, limit: int = TREND_READINGS) -> list[EmotionReading]:
-    """The customer's newest `limit` emotion readings, newest first, each with
-    `source_subject` and `source_text`: the words it read."""
-    customer_check_held(user=user, customer=customer)
-    return _NEWEST_READINGS.raw(limit, customer=customer.pk)
-
-
 @dataclass
 class CustomerOverview:
     contacts: list[Contact]
