@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from manyi.emotion.engine import NEUTRAL_BAND
 from manyi.emotion.text import prepare
 from manyi.interactions.models import EmotionReading, Escalation, Polarity, words_of
 
@@ -230,7 +231,7 @@ def trend_points(readings: list[EmotionReading]) -> tuple[list[TrendPoint], bool
     points = []
     for group in weeks.values():
         mean = sum(r.polarity_score for r in group) / len(group)
-        polarity = "positive" if mean >= 0.2 else "negative" if mean <= -0.2 else "neutral"
+        polarity = "positive" if mean >= NEUTRAL_BAND else "negative" if mean <= -NEUTRAL_BAND else "neutral"
         first = timezone.localtime(group[0].occurred_at)
         points.append(TrendPoint(first.replace(hour=0, minute=0, second=0, microsecond=0), mean, polarity, len(group)))
     return points, True
