@@ -36,10 +36,4 @@ def check_reply(request: HttpRequest, payload: CheckReplyIn) -> dict:
     situation needs."""
     engine = Engine.default()
     context = engine.analyze(payload.context) if payload.context else None
-    review = engine.check_reply(payload.reply, context=context)
-    return {
-        "text": review.text,
-        "ok": review.ok,
-        "findings": [{"kind": f.kind, "text": f.text, "start": f.start, "end": f.end, "why": f.why, "better": f.better} for f in review.findings],
-        "missing": [{"kind": m.kind, "message": m.message} for m in review.missing],
-    }
+    return engine.check_reply(payload.reply, context=context).to_dict()

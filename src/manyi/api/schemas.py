@@ -35,7 +35,14 @@ from manyi.customers.models import (
 )
 from manyi.customers.selectors import DEFAULT_SORT, SORTS
 from manyi.customers.services import MAX_TAGS
-from manyi.interactions.models import Channel, Direction, Escalation, Interaction, InteractionKind, Polarity
+from manyi.interactions.models import (
+    Channel,
+    Direction,
+    Escalation,
+    Interaction,
+    InteractionKind,
+    Polarity,
+)
 
 # Ids are 64-bit database keys; a larger number is a validation error, not a crash.
 MAX_ID = 2**63 - 1

@@ -12,7 +12,7 @@ step and a time. Messages are in the reply's language (Chinese or English).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from manyi.emotion.cues import Cue
 from manyi.emotion.scan import Scanner
@@ -117,6 +117,9 @@ class ReplyReview:
     @property
     def ok(self) -> bool:
         return not self.findings
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "ok": self.ok}
 
 
 def check_reply(reply: object, *, expect: frozenset[str] | None = None) -> ReplyReview:

@@ -79,14 +79,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"  (read the first {len(reading.text)} of {reading.length} characters)")
 
     def _check_reply(self, *, reply: str, context: str | None, jsonl: bool, **options):
-        from dataclasses import asdict
-
         from manyi.emotion.engine import Engine
 
         engine = Engine.default()
         review = engine.check_reply(reply, context=engine.analyze(context) if context else None)
         if jsonl:
-            self.stdout.write(json.dumps({**asdict(review), "ok": review.ok}, ensure_ascii=False))
+            self.stdout.write(json.dumps(review.to_dict(), ensure_ascii=False))
             return
         self.stdout.write(_marked(review.text, [(f.start, f.end) for f in review.findings]))
         for finding in review.findings:
