@@ -62,3 +62,10 @@ def test_check_reply_as_json_and_for_a_good_answer(capsys):
 def test_train_without_data_says_where_it_looked(tmp_path):
     with pytest.raises(CommandError, match="No emotion data at"):
         call_command("emotion", "train", "--data", str(tmp_path / "missing"))
+
+
+def test_an_empty_text_and_an_empty_reply_say_so(capsys):
+    call_command("emotion", "analyze", "   ")
+    assert "(no words to read)" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="The reply is empty"):
+        call_command("emotion", "check-reply", " ")

@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(reading.to_dict(), ensure_ascii=False))
                 continue
             top = sorted(reading.emotions.items(), key=lambda item: -item[1])[:3]
-            self.stdout.write(_marked(reading.text, [(e.start, e.end) for e in reading.evidence]))
+            self.stdout.write(_marked(reading.text, [(e.start, e.end) for e in reading.evidence]) or "(no words to read)")
             self.stdout.write(
                 f"  {reading.polarity} ({reading.polarity_score:+.2f}) · {reading.primary}"
                 f" · intensity {reading.intensity:.2f} · escalation {reading.escalation}"
@@ -81,6 +81,8 @@ class Command(BaseCommand):
     def _check_reply(self, *, reply: str, context: str | None, jsonl: bool, **options):
         from manyi.emotion.engine import Engine
 
+        if not reply.strip():
+            raise CommandError("The reply is empty: give the draft answer to review.")
         engine = Engine.default()
         review = engine.check_reply(reply, context=engine.analyze(context) if context else None)
         if jsonl:
