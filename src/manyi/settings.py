@@ -9,6 +9,7 @@ MANYI_SECRET_KEY      required when MANYI_DEBUG is off and not running tests
 MANYI_DEBUG           1 to turn on Django's debug pages
 MANYI_ALLOWED_HOSTS   comma separated, default localhost,127.0.0.1
 MANYI_TIME_ZONE       default Asia/Shanghai
+MANYI_NIGHTLY_AT      local time the worker queues the nightly analytics refresh, default 02:30
 """
 
 import os
@@ -58,10 +59,13 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "template_partials",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "manyi.core",
     "manyi.accounts",
     "manyi.customers",
     "manyi.interactions",
+    "manyi.analytics",
     "manyi.web",
     "manyi",
 ]
@@ -173,6 +177,11 @@ MANYI_PAGE_SIZE = 25
 # Lists count up to this many rows and then say "more than" (searches stop sooner).
 MANYI_COUNT_CAP = 10_000
 MANYI_API_MAX_PAGE_SIZE = 200
+
+# Background work: Django's tasks API, stored in the database (no broker);
+# `manyi worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+MANYI_NIGHTLY_AT = os.environ.get("MANYI_NIGHTLY_AT", "02:30")
 
 LOGGING = {
     "version": 1,

@@ -39,3 +39,16 @@ class TimeStampedModel(ChoiceLabelsMixin):
 
     class Meta:
         abstract = True
+
+
+class ScheduledRun(models.Model):
+    """A periodic job queued for a day: the unique pair makes every worker's
+    scheduler agree that it is queued once, however many are running."""
+
+    name = models.CharField(max_length=64)
+    day = models.DateField()
+    queued_at = models.DateTimeField(auto_now_add=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "day"], name="scheduled_run_once_a_day")]

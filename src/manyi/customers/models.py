@@ -97,6 +97,9 @@ class Customer(TimeStampedModel):
     category = models.CharField(_("customer category"), max_length=16, choices=Category.choices, default=Category.CONSUMER)
     importance = models.CharField(_("importance"), max_length=16, choices=Importance.choices, default=Importance.ORDINARY)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.C)
+    # Set when a person chose the grade or importance: applying the grades
+    # proposed from value leaves such a customer alone until released.
+    grade_manual = models.BooleanField(_("graded by hand"), default=False, editable=False)
     depth = models.CharField(_("relationship depth"), max_length=16, choices=Depth.choices, default=Depth.AWARENESS)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_customers")
     # Denormalised from the owner so a manager's list is one indexed range.

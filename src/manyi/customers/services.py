@@ -231,6 +231,9 @@ def customer_update(*, by: User, customer: Customer, data: dict[str, Any]) -> Cu
     _validate_credit_code(customer, errors)
     _validate(customer, errors, exclude=["owner", "team"])
     _set_search_keys(customer)
+    if (customer.grade, customer.importance) != (before["grade"], before["importance"]):
+        # A person chose them: the grades proposed from value leave them alone.
+        customer.grade_manual = True
     customer.save()
     if tags is not None:
         _set_tags(customer, tags)
