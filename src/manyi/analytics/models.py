@@ -2,6 +2,8 @@
 from them: one CustomerValue row per customer, written by each refresh
 (AnalyticsRun), so pages read stored figures and never fit a model."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -105,6 +107,10 @@ class OrderLine(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderline_price_not_negative"),
         ]
+
+
+# A refresh that has not finished after this long is taken to have died.
+STALE_RUN = dt.timedelta(hours=2)
 
 
 class RunStatus(models.TextChoices):
