@@ -1,7 +1,15 @@
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
-from manyi.api import auth, contacts, customers, emotion, errors, interactions
+from manyi.api import (
+    analytics,
+    auth,
+    contacts,
+    customers,
+    emotion,
+    errors,
+    interactions,
+)
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -15,7 +23,7 @@ api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
     title="Manyi API",
     version="1",
-    description="满意 CRM: customers, contacts, interactions and the emotion engine. Get a token from POST /api/v1/auth/token.",
+    description="满意 CRM: customers, contacts, interactions, the emotion engine, orders and products, and customer value analytics. Get a token from POST /api/v1/auth/token.",
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -27,3 +35,4 @@ api.add_router("/v1/customers", customers.router)
 api.add_router("/v1", contacts.router)
 api.add_router("/v1/interactions", interactions.router)
 api.add_router("/v1/emotion", emotion.router)
+api.add_router("/v1", analytics.router)
