@@ -150,7 +150,9 @@ class CustomerValue(models.Model):
     """The latest figures of one customer. Owner and team are copied from the
     customer at refresh so a manager's win-back list is one index range."""
 
-    customer = models.OneToOneField("customers.Customer", primary_key=True, on_delete=models.CASCADE, related_name="value")
+    # No database-level foreign key: a refresh replaces every row, and SQLite
+    # clears a table in one step only when no foreign key involves it.
+    customer = models.OneToOneField("customers.Customer", primary_key=True, on_delete=models.CASCADE, related_name="value", db_constraint=False)
     owner_id = models.BigIntegerField()
     team_id = models.BigIntegerField(null=True)
     computed_at = models.DateTimeField()
