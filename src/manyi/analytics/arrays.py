@@ -134,7 +134,7 @@ def read_sales(customers: Customers, *, as_of: dt.date) -> Sales:
     return Sales(orders=counted, purchases=_first_purchases(customer[at], product, day[at]))
 
 
-def _distinct(values: np.ndarray) -> np.ndarray:
+def distinct(values: np.ndarray) -> np.ndarray:
     """Sorted distinct values by sorting: np.unique hashes, and took 15 s on
     10M rows with numpy 2.4."""
     ordered = np.sort(values)
@@ -144,7 +144,7 @@ def _distinct(values: np.ndarray) -> np.ndarray:
 def _first_purchases(customer: np.ndarray, product: np.ndarray, day: np.ndarray) -> Purchases:
     """Distinct (customer, product) pairs with the first day bought, from one
     sort of a packed key (customer, product, day)."""
-    product_ids = _distinct(product)
+    product_ids = distinct(product)
     width = max(len(product_ids), 1)
     pair = customer * width + np.searchsorted(product_ids, product)
     offset = int(day.min()) if len(day) else 0

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from manyi.accounts.models import Role, User
 from manyi.accounts.services import team_get_or_create, user_create
+from manyi.analytics.models import Order, Product
+from manyi.analytics.services import analytics_refresh, order_create, product_create
 from manyi.core.errors import ApplicationError
 from manyi.core.text import pinyin_key
 from manyi.customers.models import AccessKind, ChangeRecord, Contact, Customer
@@ -70,6 +72,7 @@ class DemoSummary:
     customers: int
     contacts: int
     interactions: int
+    orders: int
     seconds: float
 
 
@@ -93,11 +96,14 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         builder.interactions()
         builder.escalations()
         builder.backdate()
+        builder.orders()
+        analytics_refresh(trigger="demo")
     return DemoSummary(
         users=len(builder.people),
         customers=Customer.objects.count(),
         contacts=Contact.objects.count(),
         interactions=Interaction.objects.count(),
+        orders=Order.objects.count(),
         seconds=time.perf_counter() - started,
     )
 
@@ -400,6 +406,48 @@ class _Builder:
             Customer.objects.filter(pk=span["customer_id"]).update(created_at=created, updated_at=span["last"])
             Contact.objects.filter(customer_id=span["customer_id"]).update(created_at=created, updated_at=created)
             ChangeRecord.objects.filter(customer_id=span["customer_id"]).update(at=created)
+
+    # orders
+
+    def orders(self) -> None:
+        """Two years of orders: more for better grades, a device first and then
+        what its buyers come back for (vocab.FOLLOW_UPS), and some customers
+        who stopped buying most of a year ago, for the win-back list."""
+        admin = self.people["admin"]
+        products = {}
+        for sku, name, category, price, _audience in vocab.CATALOGUE:
+            products[sku] = product_create(by=admin, sku=sku, name=name, unit_price=price, category=category)
+        audience_of = {sku: audience for sku, _name, _category, _price, audience in vocab.CATALOGUE}
+        devices = {audience: [sku for sku in vocab.FOLLOW_UPS if audience_of[sku] == audience] for audience in ("b2b", "b2c")}
+        counts = {"A": (9, 16), "B": (5, 10), "C": (2, 6), "D": (0, 3)}
+        today = self.now.astimezone(TZ).date()
+        for done, (customer, audience, _contacts) in enumerate(self.customers_made, 1):
+            n = self.rng.randint(*counts[customer.grade])
+            # A lapsed customer bought steadily for a year and then stopped.
+            lapsed = n >= 4 and self.rng.random() < 0.25
+            last = today - dt.timedelta(days=self.rng.randint(300, 450) if lapsed else self.rng.randint(0, 30))
+            span = 330 if lapsed else 700
+            before_last = sorted((self.rng.randint(1, span) for _ in range(n - 1)), reverse=True)
+            dates = [last - dt.timedelta(days=d) for d in before_last] + [last] if n else []
+            device = self.rng.choice(devices[audience])
+            for k, ordered_on in enumerate(dates):
+                self._order(customer, audience, products, device, first=k == 0, ordered_on=ordered_on)
+            self.progress("orders", done, len(self.customers_made))
+
+    def _order(self, customer: Customer, audience: str, products: dict[str, Product], device: str, *, first: bool, ordered_on: dt.date) -> None:
+        rng = self.rng
+        if first:
+            skus = [device]
+        else:
+            skus = rng.sample(vocab.FOLLOW_UPS[device], rng.randint(1, len(vocab.FOLLOW_UPS[device])))
+            if rng.random() < 0.15:
+                skus.append(rng.choice([c[0] for c in vocab.CATALOGUE if c[4] == audience]))
+        scale = 3 if audience == "b2b" and customer.grade in "AB" else 1
+        lines = [{"product": products[sku], "quantity": rng.randint(1, 2) * scale} for sku in dict.fromkeys(skus)]
+        channels = ("direct", "distributor", "phone") if audience == "b2b" else ("store", "online", "online", "phone")
+        status = "cancelled" if rng.random() < 0.02 else "completed" if ordered_on < self.now.date() - dt.timedelta(days=14) else "confirmed"
+        data = {"ordered_on": ordered_on, "channel": rng.choice(channels), "status": status, "lines": lines}
+        order_create(by=customer.owner, customer=customer, data=data)
 
     def _when(self) -> dt.datetime:
         day = self.now.astimezone(TZ).date() - dt.timedelta(days=self.rng.randrange(1, 730))

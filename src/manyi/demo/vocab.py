@@ -194,3 +194,34 @@ CUSTOMER_TAGS = ("VIP", "老客户", "重点跟进", "新客户", "价格敏感"
 # What the demo company sells.
 B2B_PRODUCTS = ("G200工业网关", "智能温控系统", "设备巡检服务", "年度维保套餐", "数据采集终端", "能耗管理平台", "操作培训课程")
 B2C_PRODUCTS = ("家用净水器", "空气净化器", "扫地机器人", "年度保养服务", "会员年卡", "智能门锁")
+
+# The demo company's catalogue: (SKU, name, category, list price, audience).
+CATALOGUE = (
+    ("IG-G200", "G200工业网关", "工业设备", "12800", "b2b"),
+    ("IG-T100", "智能温控系统", "工业设备", "36000", "b2b"),
+    ("IG-D30", "数据采集终端", "工业设备", "2300", "b2b"),
+    ("SW-EMS", "能耗管理平台", "软件与平台", "58000", "b2b"),
+    ("SV-INSP", "设备巡检服务", "服务", "4800", "b2b"),
+    ("SV-MAINT", "年度维保套餐", "服务", "9600", "b2b"),
+    ("SV-TRAIN", "操作培训课程", "服务", "3200", "b2b"),
+    ("PT-KIT", "网关备件包", "耗材配件", "680", "b2b"),
+    ("HA-WP5", "家用净水器", "家用电器", "2999", "b2c"),
+    ("HA-AP3", "空气净化器", "家用电器", "1899", "b2c"),
+    ("HA-RV8", "扫地机器人", "家用电器", "2499", "b2c"),
+    ("HA-LK2", "智能门锁", "家用电器", "1599", "b2c"),
+    ("PT-WPF", "净水器滤芯", "耗材配件", "239", "b2c"),
+    ("PT-APF", "净化器滤网", "耗材配件", "189", "b2c"),
+    ("SV-CARE", "年度保养服务", "服务", "399", "b2c"),
+    ("MB-YEAR", "会员年卡", "会员", "199", "b2c"),
+)
+# What a buyer of a device comes back for.
+FOLLOW_UPS = {
+    "IG-G200": ("PT-KIT", "SV-MAINT", "IG-D30"),
+    "IG-T100": ("SV-MAINT", "SV-INSP", "SW-EMS"),
+    "IG-D30": ("IG-G200", "SW-EMS"),
+    "SW-EMS": ("SV-TRAIN", "IG-D30"),
+    "HA-WP5": ("PT-WPF", "SV-CARE"),
+    "HA-AP3": ("PT-APF", "SV-CARE"),
+    "HA-RV8": ("SV-CARE", "MB-YEAR"),
+    "HA-LK2": ("MB-YEAR",),
+}

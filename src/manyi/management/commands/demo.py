@@ -12,7 +12,7 @@ from manyi.customers.models import Customer
 from manyi.demo.loader import DEMO_PASSWORD, demo_load, demo_users_exist
 from manyi.management.commands.serve import run_server
 
-STEP_LABELS = {"customers": "客户 customers", "interactions": "互动 interactions"}
+STEP_LABELS = {"customers": "客户 customers", "interactions": "互动 interactions", "orders": "订单 orders"}
 
 
 class Command(BaseCommand):
@@ -36,8 +36,8 @@ class Command(BaseCommand):
         if not Customer.objects.exists():
             summary = self._load(console)
             console.print(
-                f"Loaded {summary.customers} customers, {summary.contacts} contacts and "
-                f"{summary.interactions} interactions in {summary.seconds:.1f} s."
+                f"Loaded {summary.customers} customers, {summary.contacts} contacts, "
+                f"{summary.interactions} interactions and {summary.orders} orders in {summary.seconds:.1f} s."
             )
         elif not demo_users_exist():
             console.print("This database already has customers; the demo data was not loaded.")
