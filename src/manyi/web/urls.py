@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from manyi.web.views import accounts, contacts, customers, home, interactions
+from manyi.web.views import accounts, analytics, contacts, customers, home, interactions, orders
 
 app_name = "web"
 
@@ -26,4 +26,15 @@ urlpatterns = [
     path("customers/<int:pk>/contacts/new/", contacts.contact_new, name="contact_new"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
+    path("customers/<int:pk>/orders/new/", orders.order_new, name="order_new"),
+    path("orders/", orders.order_list, name="order_list"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/status/", orders.order_status, name="order_status"),
+    path("products/", orders.product_list, name="product_list"),
+    path("analytics/", analytics.dashboard, name="analytics"),
+    path("analytics/refresh/", analytics.refresh, name="analytics_refresh"),
+    path("analytics/winback/", analytics.winback, name="analytics_winback"),
+    path("analytics/grades/", analytics.grades, name="analytics_grades"),
+    path("analytics/grades/apply/", analytics.grades_apply, name="analytics_grades_apply"),
+    path("analytics/grades/<int:pk>/release/", analytics.grade_release, name="analytics_grade_release"),
 ]

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from manyi.accounts.selectors import active_user_get
+from manyi.analytics import selectors as value_selectors, services as value_services
 from manyi.core.errors import ValidationFailed
 from manyi.customers import access, selectors, services, styles
 from manyi.customers.models import Customer, CustomerAccess
@@ -17,6 +18,8 @@ from manyi.web.forms import CustomerForm, GrantForm
 from manyi.web.htmx import is_htmx
 from manyi.web.pagination import paginate
 from manyi.web.profile import profile_sections
+from manyi.web.views.analytics import value_card
+from manyi.web.views.orders import order_rows
 
 
 def _filters(request) -> selectors.CustomerFilters:
@@ -140,6 +143,10 @@ def detail_context(request, customer, *, interaction_form=None):
         # Loaded when the user opens "Log an interaction": rendering its
         # widgets cost the 360° page a third of its time.
         "interaction_form": interaction_form,
+        # The customer's value as of the last refresh, and the latest orders.
+        "value": value_card(value_selectors.customer_figures(user=user, customer=customer), customer),
+        "recent_orders": order_rows(value_selectors.order_list(user=user, customer=customer)[:3]),
+        "can_enter_orders": value_services.can_enter_orders(user),
     }
     if can_edit:
         context["grant_users"] = overview.grant_choices
