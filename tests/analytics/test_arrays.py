@@ -38,3 +38,16 @@ def test_sales_keep_counted_orders_of_live_customers_and_first_purchase_days(rep
     }  # fmt: skip
     per_customer = sorted(zip(customers.id[sales.orders.customer].tolist(), (today - sales.orders.day).tolist(), strict=True))
     assert per_customer == sorted([(customer.pk, 40), (customer.pk, 10), (other.pk, 20), (other.pk, 2)])
+
+
+def test_value_buckets_are_tenths_of_a_decade_as_the_charts_label_them():
+    from manyi.analytics.refresh import value_bucket
+    from manyi.analytics.selectors import _bucket_edges
+
+    values = np.array([0.0, 0.5, 239.0, 251.0, 252.0, 1e6])
+    buckets = value_bucket(values)
+    assert buckets[0] == 0
+    for value, bucket in zip(values[2:], buckets[2:], strict=True):
+        low, high = _bucket_edges(int(bucket))
+        assert low < value <= high * (1 + 1e-12), (value, bucket, low, high)
+    assert buckets[1] == 1

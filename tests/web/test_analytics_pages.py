@@ -75,7 +75,7 @@ def refreshed(shop):
 
 
 def charts(page: str) -> dict:
-    found = re.findall(r'<script id="(chart-[a-z]+)" type="application/json">(.*?)</script>', page, re.S)
+    found = re.findall(r'<script id="(chart-[a-z]+)" type="application/json">(.*?)</script>', page, re.DOTALL)
     return {name: json.loads(body) for name, body in found}
 
 

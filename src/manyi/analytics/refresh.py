@@ -295,10 +295,11 @@ def _suggestion_json(picks, product_ids: np.ndarray) -> np.ndarray:
 
 
 def value_bucket(value: np.ndarray) -> np.ndarray:
-    """0 for no value, else k for values in (10^((k-1)/10), 10^(k/10)]: tenths of a decade."""
+    """0 for no value, else k for values in (10^((k-1)/10), 10^(k/10)]: tenths
+    of a decade (values up to 10^0.1 in bucket 1)."""
     out = np.zeros(len(value), dtype=np.int16)
     positive = value > 0
-    out[positive] = np.maximum(np.ceil(np.log10(value[positive]) * 10), 0).astype(np.int16) + 1
+    out[positive] = np.maximum(np.ceil(np.log10(value[positive]) * 10), 1).astype(np.int16)
     return out
 
 

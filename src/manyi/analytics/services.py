@@ -155,7 +155,9 @@ def _clean_lines(lines: Any, errors: dict[str, list[str]]) -> list[OrderLine]:
         price_errors: dict[str, list[str]] = {}
         price = _money(line.get("unit_price"), "price", price_errors)
         if price_errors:
-            errors.setdefault(f"{where}.unit_price", []).extend(f"{_('Line %(n)d') % {'n': number}}: {m}" for m in price_errors["price"])
+            errors.setdefault(f"{where}.unit_price", []).extend(
+                _("Line %(n)d: %(message)s") % {"n": number, "message": m} for m in price_errors["price"]
+            )
             continue
         price = product.unit_price if price is None else price
         amount = (quantity * price).quantize(CENT, rounding=ROUND_HALF_UP)

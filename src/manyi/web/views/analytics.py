@@ -90,7 +90,7 @@ def can_apply_grades(user) -> bool:
 def _short(x: float) -> str:
     """Two significant digits: 1.3, 16, 1,300."""
     if x >= 100:
-        return f"{round(x, 1 - int(math.floor(math.log10(x)))):,.0f}"
+        return f"{round(x, 1 - math.floor(math.log10(x))):,.0f}"
     return f"{x:.2g}"
 
 
