@@ -14,8 +14,8 @@ import os
 import hypothesis
 import pytest
 
+from manyi.analytics import services as analytics_services
 from tests.factories import PASSWORD, CustomerFactory, TeamFactory, UserFactory
-
 
 # In CI nothing may be skipped: a browser test that cannot find Chromium, or a
 # PostgreSQL test without a server, fails instead of passing silently.
@@ -122,3 +122,15 @@ def customer(rep):
 @pytest.fixture
 def enterprise(rep):
     return CustomerFactory(name="北京华为科技有限公司", kind="enterprise", owner=rep)
+
+
+@pytest.fixture
+def products(admin):
+    """A small catalogue (the analytics and order tests' shop)."""
+    make = analytics_services.product_create
+    return {
+        "purifier": make(by=admin, sku="WP-1", name="家用净水器", unit_price="2999", category="家用电器"),
+        "filter": make(by=admin, sku="WPF-1", name="净水器滤芯", unit_price="239.50", category="耗材配件"),
+        "care": make(by=admin, sku="CARE-1", name="年度保养服务", unit_price="399", category="服务"),
+        "lock": make(by=admin, sku="LK-1", name="智能门锁", unit_price="1599", category="家用电器"),
+    }

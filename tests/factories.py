@@ -1,6 +1,10 @@
+import datetime as dt
+
 import factory
+from django.utils import timezone
 
 from manyi.accounts.models import Role, Team, User
+from manyi.analytics import services as analytics_services
 from manyi.core.text import initials_key, pinyin_key
 from manyi.customers.models import Contact, Customer
 from manyi.interactions.models import Interaction
@@ -69,3 +73,17 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     occurred_at = factory.Faker("past_datetime", tzinfo=__import__("datetime").timezone.utc)
     text = "电话沟通了新报价"
     created_by = factory.LazyAttribute(lambda o: o.customer.owner)
+
+
+def buy(customer, by, products, days_ago, *, quantity=1, status="completed"):
+    """One order per entry of days_ago, each with a line per product."""
+    today = timezone.localdate()
+    orders = []
+    for days in days_ago:
+        data = {
+            "ordered_on": today - dt.timedelta(days=days),
+            "status": status,
+            "lines": [{"product": p, "quantity": quantity} for p in products],
+        }
+        orders.append(analytics_services.order_create(by=by, customer=customer, data=data))
+    return orders

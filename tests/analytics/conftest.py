@@ -1,14 +1,12 @@
 """A small shop for the analytics tests: products, and customers of the shared
 cast with order histories of known shape."""
 
-import datetime as dt
 import random
 
 import pytest
-from django.utils import timezone, translation
+from django.utils import translation
 
-from manyi.analytics import services
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, buy
 
 
 @pytest.fixture(autouse=True)
@@ -16,31 +14,6 @@ def _english():
     """Messages are checked in English; zh-hans is the default language."""
     with translation.override("en"):
         yield
-
-
-@pytest.fixture
-def products(admin):
-    make = services.product_create
-    return {
-        "purifier": make(by=admin, sku="WP-1", name="家用净水器", unit_price="2999", category="家用电器"),
-        "filter": make(by=admin, sku="WPF-1", name="净水器滤芯", unit_price="239.50", category="耗材配件"),
-        "care": make(by=admin, sku="CARE-1", name="年度保养服务", unit_price="399", category="服务"),
-        "lock": make(by=admin, sku="LK-1", name="智能门锁", unit_price="1599", category="家用电器"),
-    }
-
-
-def buy(customer, by, products, days_ago, *, quantity=1, status="completed"):
-    """One order per entry of days_ago, each with a line per product."""
-    today = timezone.localdate()
-    orders = []
-    for days in days_ago:
-        data = {
-            "ordered_on": today - dt.timedelta(days=days),
-            "status": status,
-            "lines": [{"product": p, "quantity": quantity} for p in products],
-        }
-        orders.append(services.order_create(by=by, customer=customer, data=data))
-    return orders
 
 
 @pytest.fixture

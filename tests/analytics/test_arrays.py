@@ -7,8 +7,7 @@ import pytest
 from django.utils import timezone
 
 from manyi.analytics import arrays
-from tests.analytics.conftest import buy
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, buy
 
 
 @pytest.mark.parametrize("ids", [np.array([3, 4, 7, 9]), np.array([5, 10**12, 10**13])], ids=["dense", "sparse"])

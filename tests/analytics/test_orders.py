@@ -10,7 +10,7 @@ from manyi.analytics import selectors, services
 from manyi.analytics.models import Order, OrderLine, Product
 from manyi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from manyi.customers.services import customer_grant_access, customer_update
-from tests.analytics.conftest import buy
+from tests.factories import buy
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,8 @@ def test_an_order_sums_its_lines_at_list_or_given_prices(rep, customer, products
     )  # fmt: skip
     lines = selectors.order_lines(order)
     assert [(line.product.sku, line.quantity, line.unit_price, line.amount) for line in lines] == [
-        ("WP-1", Decimal("1"), Decimal("2999.00"), Decimal("2999.00")),
-        ("WPF-1", Decimal("3"), Decimal("199.90"), Decimal("599.70")),
+        ("WP-1", Decimal(1), Decimal("2999.00"), Decimal("2999.00")),
+        ("WPF-1", Decimal(3), Decimal("199.90"), Decimal("599.70")),
     ]
     order.refresh_from_db()
     assert order.amount == Decimal("3598.70") and order.number.startswith("SO20260305-") and order.created_by == rep

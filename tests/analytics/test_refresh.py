@@ -10,8 +10,7 @@ from manyi.analytics import selectors, services
 from manyi.analytics.models import AnalyticsRun, CustomerValue, RunStatus
 from manyi.core.errors import ApplicationError, PermissionDenied
 from manyi.customers.services import customer_delete, customer_update
-from tests.analytics.conftest import buy
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, buy
 
 pytestmark = pytest.mark.django_db
 

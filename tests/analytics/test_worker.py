@@ -61,7 +61,7 @@ def test_two_workers_run_the_nightly_refresh_exactly_once(tmp_path):
         subprocess.Popen(
             [MANYI, "worker", "--batch", "--no-startup-delay", "--interval", "0.2", "--worker-id", f"w{i}"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for i in range(2)
     ]
     outputs = [w.communicate(timeout=240)[0] for w in workers]

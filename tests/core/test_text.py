@@ -3,7 +3,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pypinyin import lazy_pinyin
 
-from manyi.core.text import PhoneError, format_phone, initials_key, normalize_phone, normalize_text, phone_search_key, pinyin_key
+from manyi.core.text import (
+    PhoneError,
+    format_phone,
+    initials_key,
+    normalize_phone,
+    normalize_text,
+    phone_search_key,
+    pinyin_key,
+)
 
 
 @pytest.mark.parametrize(

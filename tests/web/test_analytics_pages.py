@@ -16,27 +16,9 @@ from manyi.analytics import selectors, services
 from manyi.analytics.models import STALE_RUN, AnalyticsRun, CustomerValue
 from manyi.customers.models import Customer
 from manyi.customers.services import customer_update
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, buy
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def products(admin):
-    make = services.product_create
-    return {
-        "purifier": make(by=admin, sku="WP-1", name="家用净水器", unit_price="2999", category="家用电器"),
-        "filter": make(by=admin, sku="WPF-1", name="净水器滤芯", unit_price="239.50", category="耗材配件"),
-        "care": make(by=admin, sku="CARE-1", name="年度保养服务", unit_price="399", category="服务"),
-        "lock": make(by=admin, sku="LK-1", name="智能门锁", unit_price="1599", category="家用电器"),
-    }
-
-
-def buy(customer, by, products, days_ago):
-    today = timezone.localdate()
-    for days in days_ago:
-        lines = [{"product": p, "quantity": 1} for p in products]
-        services.order_create(by=by, customer=customer, data={"ordered_on": today - dt.timedelta(days=days), "status": "completed", "lines": lines})
 
 
 @pytest.fixture
