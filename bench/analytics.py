@@ -80,7 +80,7 @@ from generate import (
     build_users,
     customer_rows,
     log,
-    rebuild_statements,
+    rebuild,
     ts,
 )
 
@@ -407,13 +407,7 @@ def generate(target: AnalyticsTarget, *, seed: int, force: bool) -> dict:
 
     log("rebuilding indexes ...")
     t0 = time.perf_counter()
-    w.recreate_indexes()
-    for module, statements in rebuild_statements(w.vendor):
-        t1 = time.perf_counter()
-        for sql in statements:
-            w.execute(sql)
-        log(f"  {module}.REBUILD {time.perf_counter() - t1:.1f}s")
-    w.finish()
+    rebuild(w)
     timings["indexes"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_all
     marker = {

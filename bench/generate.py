@@ -741,6 +741,17 @@ def _copy_text(v) -> str:
 # --------------------------------------------------------------------------- main
 
 
+def rebuild(w) -> None:
+    """After a load: the secondary indexes, then the trigger-kept tables, then commit."""
+    w.recreate_indexes()
+    for module, statements in rebuild_statements(w.vendor):
+        t1 = time.perf_counter()
+        for sql in statements:
+            w.execute(sql)
+        log(f"  {module}.REBUILD {time.perf_counter() - t1:.1f}s")
+    w.finish()
+
+
 def rebuild_statements(vendor: str):
     """Migrations that keep derived tables by triggers (switched off during the
     load) say how to rebuild them in bulk, in a REBUILD = {vendor: [sql]} attribute."""
@@ -819,13 +830,7 @@ def generate(target: Target, *, seed: int = 2026, force: bool = False) -> dict:
     timings["interactions"] = time.perf_counter() - t0
     log("rebuilding indexes and constraints ...")
     t0 = time.perf_counter()
-    w.recreate_indexes()
-    for module, statements in rebuild_statements(w.vendor):
-        t1 = time.perf_counter()
-        for sql in statements:
-            w.execute(sql)
-        log(f"  {module}.REBUILD {time.perf_counter() - t1:.1f}s")
-    w.finish()
+    rebuild(w)
     timings["indexes"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - t_all
     shared = [g for g in grants if g["kind"] == "shared"]

@@ -299,12 +299,15 @@ def analytics_refresh_enqueue(*, by: User, trigger: str = "page"):
 # --- grades -------------------------------------------------------------------
 
 
+def can_apply_grades(user: User) -> bool:
+    """An administrator (every customer), or a manager with a team (the team's)."""
+    return user.is_authenticated and (user.is_admin or (user.is_manager and user.team_id is not None))
+
+
 def _gradable(by: User) -> Q:
-    if by.is_admin:
-        return Q()
-    if by.is_manager and by.team_id:
-        return Q(team_id=by.team_id)
-    raise PermissionDenied(_("Only a manager or an administrator may apply grades."))
+    if not can_apply_grades(by):
+        raise PermissionDenied(_("Only a manager or an administrator may apply grades."))
+    return Q() if by.is_admin else Q(team_id=by.team_id)
 
 
 @transaction.atomic

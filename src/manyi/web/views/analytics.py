@@ -13,7 +13,8 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from manyi.analytics import selectors, services
@@ -77,11 +78,6 @@ class Segment:
 def segment(code: str) -> Segment:
     label, description = SEGMENTS.get(code, (code, ""))
     return Segment(code, str(label), str(description), SEGMENT_COLOURS.get(code, "secondary"))
-
-
-def can_apply_grades(user) -> bool:
-    """What services.grades_apply allows: an administrator, or a manager with a team."""
-    return user.is_admin or (user.is_manager and user.team_id is not None)
 
 
 # --- the dashboard ----------------------------------------------------------------
@@ -273,7 +269,7 @@ def grades(request):
         )
         for v in page_obj
     ]  # fmt: skip
-    context = {**_runs(user), "page_obj": page_obj, "rows": rows, "show_all": show_all, "can_apply": can_apply_grades(user)}
+    context = {**_runs(user), "page_obj": page_obj, "rows": rows, "show_all": show_all, "can_apply": services.can_apply_grades(user)}
     return render(request, "web/analytics/grades.html", context)
 
 
@@ -281,7 +277,7 @@ def grades(request):
 def grades_apply(request):
     """GET: what applying would change, and a button to confirm. POST: apply."""
     user = request.user
-    require(can_apply_grades(user), _("Only a manager or an administrator may apply grades."))
+    require(services.can_apply_grades(user), _("Only a manager or an administrator may apply grades."))
     if request.method == "POST":
         changed = services.grades_apply(by=user)
         if changed:
