@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from manyi.accounts.models import Role, Team, User
 from manyi.analytics import services as analytics_services
-from manyi.core.text import initials_key, pinyin_key
+from manyi.core.text import initials_key, name_key, pinyin_key
 from manyi.customers.models import Contact, Customer
 from manyi.interactions.models import Interaction
 
@@ -47,6 +47,7 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"杭州测试{n}科技有限公司")
     name_pinyin = factory.LazyAttribute(lambda o: pinyin_key(o.name))
     name_initials = factory.LazyAttribute(lambda o: initials_key(o.name))
+    name_key = factory.LazyAttribute(lambda o: name_key(o.name))
     owner = factory.SubFactory(UserFactory)
     team = factory.LazyAttribute(lambda o: o.owner.team)
     mobile = factory.Sequence(lambda n: f"+86139{n:08d}")

@@ -6,8 +6,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import opencc
 import phonenumbers
-from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
 _SPACE_RE = re.compile(r"\s+")
 
@@ -17,27 +18,140 @@ def normalize_text(value: str) -> str:
     return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", value or "")).strip()
 
 
-@lru_cache(maxsize=65536)
+def _toneless(syllable: str) -> str:
+    """'lǜ' -> 'lv', 'zhāng' -> 'zhang' (pypinyin's NORMAL style)."""
+    decomposed = unicodedata.normalize("NFD", syllable).replace("u\u0308", "v")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=None)
+def _char_reading(char: str) -> str:
+    return _toneless(PINYIN_DICT[ord(char)].split(",", 1)[0])
+
+
+@lru_cache(maxsize=None)
+def _phrase_reading(phrase: str) -> tuple[str, ...]:
+    return tuple(_toneless(r[0]) for r in PHRASES_DICT[phrase])
+
+
+_LONGEST_PHRASE = 4
+
+
 def _syllables(name: str) -> tuple[str, ...]:
-    return tuple(s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="default") if s.strip())
+    """Pinyin syllables by greedy longest match on pypinyin's phrase list (for
+    readings that depend on the word: 重庆 chongqing, 银行 yinhang), else each
+    character's first reading; runs of other characters stay one piece.
+    Twenty times faster than lazy_pinyin's segmenter, which an import of a
+    million names cannot afford, and the same on names (tests/core/test_text.py)."""
+    out: list[str] = []
+    i, n = 0, len(name)
+    while i < n:
+        if ord(name[i]) not in PINYIN_DICT:
+            j = i + 1
+            while j < n and ord(name[j]) not in PINYIN_DICT:
+                j += 1
+            if name[i:j].strip():
+                out.append(name[i:j].lower())
+            i = j
+            continue
+        for size in range(min(_LONGEST_PHRASE, n - i), 1, -1):
+            phrase = name[i : i + size]
+            if phrase in PHRASES_DICT:
+                out.extend(_phrase_reading(phrase))
+                i += size
+                break
+        else:
+            out.append(_char_reading(name[i]))
+            i += 1
+    return tuple(out)
+
+
+_NOT_KEY_RE = re.compile(r"[^0-9a-z]")
+_WORD_RE = re.compile(r"[0-9a-z]+")
+
+
+def name_keys(name: str) -> tuple[str, str]:
+    """Both search keys of a name at once: 张三 -> ('zhangsan', 'zs')."""
+    syllables = _syllables(normalize_text(name))
+    initials = []
+    for syl in syllables:
+        if syl.isalpha() and syl.isascii():
+            initials.append(syl[0])
+        else:
+            initials.extend(word[0] for word in _WORD_RE.findall(syl))
+    return _NOT_KEY_RE.sub("", "".join(syllables)), "".join(initials)
 
 
 def pinyin_key(name: str) -> str:
     """张三 -> 'zhangsan'; Latin letters and digits are kept, lower-cased, spaces dropped."""
-    return re.sub(r"[^0-9a-z]", "", "".join(_syllables(normalize_text(name))))
+    return name_keys(name)[0]
 
 
 def initials_key(name: str) -> str:
     """张三 -> 'zs'; for Latin words, the first letter of each word."""
-    out = []
-    for syl in _syllables(normalize_text(name)):
-        for word in re.findall(r"[0-9a-z]+", syl):
-            out.append(word[0])
-    return "".join(out)
+    return name_keys(name)[1]
+
+
+_T2S = opencc.OpenCC("t2s")
+# Legal forms that say nothing about who the company is, longest first.
+_CN_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+_EN_SUFFIXES = frozenset({"co", "company", "ltd", "limited", "inc", "incorporated", "llc", "corp", "corporation", "plc", "gmbh"})
+_LATIN_WORD_RE = re.compile(r"[0-9a-z]+")
+_KEEP_RE = re.compile(r"[^0-9a-z\u3400-\u9fff]")
+
+
+def name_key(name: str) -> str:
+    """A name reduced to what tells two customers apart, for finding duplicates:
+    full/half width, case, spaces and punctuation, Traditional characters and
+    legal forms (有限公司, 有限责任公司, Co., Ltd., Inc.) do not count.
+    ＡＢＣ貿易有限公司, ABC贸易有限责任公司 and "abc 贸易" give one key."""
+    text = _T2S.convert(normalize_text(name).lower())
+    words = _LATIN_WORD_RE.findall(text)
+    # English legal forms are whole words at the end ("Disco Co., Ltd." keeps "disco").
+    while words and words[-1] in _EN_SUFFIXES and text.rstrip(" .,)").endswith(words[-1]):
+        text = text.rstrip(" .,)")[: -len(words.pop())]
+    key = _KEEP_RE.sub("", text)
+    stripped = True
+    while stripped:
+        stripped = False
+        for suffix in _CN_SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix):
+                key = key[: -len(suffix)]
+                stripped = True
+                break
+    return key or _KEEP_RE.sub("", text) or normalize_text(name).lower()
+
+
+def address_key(address: str) -> str:
+    """An address without width, case, spaces, punctuation or Traditional forms."""
+    return _KEEP_RE.sub("", _T2S.convert(normalize_text(address).lower()))
 
 
 class PhoneError(ValueError):
     pass
+
+
+_CN = phonenumbers.PhoneMetadata.metadata_for_region("CN")
+_CN_MOBILE = re.compile(_CN.mobile.national_number_pattern)
+_CN_FIXED = re.compile(_CN.fixed_line.national_number_pattern)
+_CN_DIALLED = re.compile(r"(?:\+?86)?(1\d{10})|0(\d{9,11})")
+_SEPARATORS = str.maketrans("", "", " -().")
+
+
+def _chinese_e164(main: str) -> str | None:
+    """The common Chinese forms (a mobile, with or without +86; a landline
+    dialled with its 0 area code) checked against phonenumbers' own patterns,
+    without its parser: the same answer in a tenth of the time. None sends
+    the number to phonenumbers."""
+    match = _CN_DIALLED.fullmatch(main.translate(_SEPARATORS))
+    if not match:
+        return None
+    mobile, fixed = match.groups()
+    if mobile and _CN_MOBILE.fullmatch(mobile):
+        return "+86" + mobile
+    if fixed and _CN_FIXED.fullmatch(fixed):
+        return "+86" + fixed
+    return None
 
 
 def normalize_phone(raw: str, region: str = "CN") -> str:
@@ -51,6 +165,8 @@ def normalize_phone(raw: str, region: str = "CN") -> str:
     if not re.fullmatch(r"[0-9+()\-\s.转#x]+", text):
         raise PhoneError("contains characters that are not part of a phone number")
     main = re.split(r"[转#x]", text)[0]
+    if region == "CN" and (fast := _chinese_e164(main)):
+        return fast
     try:
         number = phonenumbers.parse(main, region)
     except phonenumbers.NumberParseException as exc:

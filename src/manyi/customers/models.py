@@ -94,6 +94,9 @@ class Customer(TimeStampedModel):
     name = models.CharField(_("name"), max_length=200, db_index=True)
     name_pinyin = models.CharField(max_length=400, db_index=True, editable=False, default="")
     name_initials = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    # The name without width, case, punctuation, Traditional forms or legal
+    # form (core.text.name_key): imports and the duplicate finder match on it.
+    name_key = models.CharField(max_length=200, db_index=True, editable=False, default="")
     category = models.CharField(_("customer category"), max_length=16, choices=Category.choices, default=Category.CONSUMER)
     importance = models.CharField(_("importance"), max_length=16, choices=Importance.choices, default=Importance.ORDINARY)
     grade = models.CharField(_("grade"), max_length=1, choices=Grade.choices, default=Grade.C)
