@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "manyi.customers",
     "manyi.interactions",
     "manyi.analytics",
+    "manyi.transfer",
     "manyi.web",
     "manyi",
 ]
