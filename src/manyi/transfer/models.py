@@ -43,6 +43,7 @@ class ImportJob(TimeStampedModel):
     file_format = models.CharField(max_length=8, default="csv")
     encoding = models.CharField(_("encoding"), max_length=32, blank=True)
     delimiter = models.CharField(max_length=1, blank=True)
+    header_line = models.PositiveIntegerField(default=1)
     headers = models.JSONField(default=list)
     # {"column index": "field name"}; columns not named are ignored.
     mapping = models.JSONField(default=dict)
