@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +32,7 @@ from django.utils import timezone
 from manyi.analytics import arrays
 from manyi.analytics.metrics import clv, cohorts, grades, rfm, suggest
 from manyi.analytics.models import CustomerValue
+from manyi.core.db import unmapped
 
 HORIZON_MONTHS = 12
 MONTHLY_DISCOUNT = 0.01
@@ -70,34 +70,8 @@ def _month_end_before(day: dt.date) -> dt.date:
     return day.replace(day=1) - dt.timedelta(days=1)
 
 
-@contextmanager
-def _unmapped():
-    """SQLite maps up to 2 GB of the database file into memory (settings); a
-    refresh scans every order once, so it reads through SQLite's own page
-    cache instead and does not take the file into its resident memory."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA mmap_size")
-        row = cursor.fetchone()  # none for an in-memory database
-        if row is None:
-            mapped = None
-        else:
-            mapped = row[0]
-            cursor.execute("PRAGMA mmap_size=0")
-    if mapped is None:
-        yield
-        return
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA mmap_size={int(mapped)}")
-
-
 def run(*, as_of: dt.date, progress: Progress | None = None) -> Outcome:
-    with _unmapped():
+    with unmapped():
         return _run(as_of=as_of, progress=progress)
 
 

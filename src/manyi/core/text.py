@@ -15,6 +15,8 @@ _SPACE_RE = re.compile(r"\s+")
 
 def normalize_text(value: str) -> str:
     """Full-width to half-width (NFKC), collapse spaces, strip."""
+    if value and value.isascii() and value.isprintable() and "  " not in value and value[0] != " " and value[-1] != " ":
+        return value  # already normal: NFKC leaves printable ASCII alone
     return _SPACE_RE.sub(" ", unicodedata.normalize("NFKC", value or "")).strip()
 
 
@@ -35,6 +37,9 @@ def _phrase_reading(phrase: str) -> tuple[str, ...]:
 
 
 _LONGEST_PHRASE = 4
+# The first two characters of every phrase: most positions in a name start
+# none, and one set lookup tells so.
+_PHRASE_STARTS = frozenset(p[:2] for p in PHRASES_DICT if len(p) >= 2)
 
 
 def _syllables(name: str) -> tuple[str, ...]:
@@ -53,6 +58,10 @@ def _syllables(name: str) -> tuple[str, ...]:
             if name[i:j].strip():
                 out.append(name[i:j].lower())
             i = j
+            continue
+        if name[i : i + 2] not in _PHRASE_STARTS:
+            out.append(_char_reading(name[i]))
+            i += 1
             continue
         for size in range(min(_LONGEST_PHRASE, n - i), 1, -1):
             phrase = name[i : i + size]

@@ -10,6 +10,7 @@ interactions and orders go through their services row by row.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,7 +172,7 @@ class CustomerImporter(Importer):
         self.chunk = min(500, 32000 // len(self.columns))
         self.owners: dict[str, User | None] = {}
         self.tags: dict[str, int] = {}
-        self.changes_field = ChangeRecord._meta.get_field("changes")
+        self.mark = "?" if connection.vendor == "sqlite" else "%s"
         self.import_label = str(_("import"))
 
     def _owner(self, name: str) -> User | None:
@@ -198,24 +199,31 @@ class CustomerImporter(Importer):
         return data
 
     def _existing(self, pending: list[tuple[readers.Row, dict[str, Any]]]) -> dict[tuple[str, str], _Match]:
+        """The live customers that share a key with a row of the batch: one
+        indexed IN query per key (raw SQL: the ORM spent more time building
+        2,000-value lookups than the database answering them)."""
         wanted: dict[str, set[str]] = {}
         for _row, data in pending:
             for key, value in identity(data):
+                if key == "phone":
+                    value = value.split("|", 1)[0]
                 wanted.setdefault(key, set()).add(value)
         found: dict[tuple[str, str], _Match] = {}
-        base = Customer.objects.filter(deleted_at__isnull=True).order_by("id")
-        for key, values in wanted.items():
-            if key == "phone":
-                pairs = [v.split("|", 1) for v in values]
-                qs = base.filter(phone__in={p for p, _n in pairs}, name_key__in={n for _p, n in pairs})
-                rows = qs.values_list("id", "name", "owner_id", "team_id", "phone", "name_key")
-                for pk, name, owner_id, team_id, phone, nkey in rows:
-                    found.setdefault(("phone", f"{phone}|{nkey}"), _Match(pk, name, owner_id, team_id))
-                continue
-            column = "name_key" if key == "name" else key
-            rows = base.filter(**{f"{column}__in": values}).values_list("id", "name", "owner_id", "team_id", column)
-            for pk, name, owner_id, team_id, value in rows:
-                found.setdefault((key, value), _Match(pk, name, owner_id, team_id))
+        table = connection.ops.quote_name(Customer._meta.db_table)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            for key, values in wanted.items():
+                column = "name_key" if key == "name" else key
+                for part in _chunks(sorted(values), 900):
+                    raw.execute(
+                        f"SELECT id, name, owner_id, team_id, {column}, name_key FROM {table} "
+                        f"WHERE deleted_at IS NULL AND {column} IN ({', '.join([self.mark] * len(part))}) ORDER BY id",
+                        part,
+                    )
+                    for pk, name, owner_id, team_id, value, nkey in raw.fetchall():
+                        if key == "phone":
+                            value = f"{value}|{nkey}"
+                        found.setdefault((key, value), _Match(pk, name, owner_id, team_id))
         return found
 
     def process(self, batch: list[readers.Row], tally: Tally) -> None:
@@ -289,47 +297,63 @@ class CustomerImporter(Importer):
     def _insert(self, fresh: list[tuple[readers.Row, dict[str, Any]]]) -> None:
         if not fresh:
             return
-        now = timezone.now()
-        stamp = connection.ops.adapt_datetimefield_value(now)
+        stamp = connection.ops.adapt_datetimefield_value(timezone.now())
         records = []
+        fields, adapters, defaults = self.fields, self.adapters, self.defaults
         for _row, data in fresh:
             owner = data["owner"]
-            values = dict(self.defaults)
+            values = dict(defaults)
             values.update((k, v) for k, v in data.items() if k in values)
             values.update(owner_id=owner.pk, team_id=owner.team_id, created_at=stamp, updated_at=stamp)
-            record = []
-            for f in self.fields:
-                value = values[f.attname]
-                if value is not None and f.column in self.adapters:
-                    value = self.adapters[f.column](value)
-                record.append(value)
-            records.append(record)
-        ids: list[int] = []
-        quoted = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        table = connection.ops.quote_name(Customer._meta.db_table)
-        row_sql = "(" + ", ".join(["%s"] * len(self.columns)) + ")"
+            records.append([adapters[f.column](values[f.attname]) if f.column in adapters and values[f.attname] is not None
+                            else values[f.attname] for f in fields])  # fmt: skip
         with connection.cursor() as cursor:
-            for start in range(0, len(records), self.chunk):
-                part = records[start : start + self.chunk]
-                cursor.execute(
-                    f"INSERT INTO {table} ({quoted}) VALUES {', '.join([row_sql] * len(part))} RETURNING id",
-                    [v for record in part for v in record],
-                )
-                ids.extend(r[0] for r in cursor.fetchall())
-            self._history(cursor, fresh, ids, stamp)
-            self._tag(cursor, fresh, ids)
+            ids = self._insert_rows(cursor.cursor, records)
+            self._history(cursor.cursor, fresh, ids, stamp)
+            self._tag(cursor.cursor, fresh, ids)
 
-    def _history(self, cursor, fresh, ids: list[int], stamp) -> None:
-        name = self.job.original_name
-        rows = []
-        for (row, _data), pk in zip(fresh, ids, strict=True):
-            changes = [{"field": "import", "label": self.import_label, "old": "", "new": f"{name} · {row.line}"}]
-            rows.append((pk, self.by.pk, stamp, ChangeAction.CREATED, self.changes_field.get_db_prep_value(changes, connection)))
-        cursor.executemany(
-            f"INSERT INTO {ChangeRecord._meta.db_table} (customer_id, actor_id, at, action, changes) VALUES (%s, %s, %s, %s, %s)", rows
+    def _insert_rows(self, raw, records: list[list[Any]]) -> list[int]:
+        """INSERT the rows and return their ids, in order.
+
+        SQLite: one executemany. The import holds the write lock (IMMEDIATE),
+        so an AUTOINCREMENT table numbers the rows one after the other from
+        max(sqlite_sequence, max(id)) + 1; the sequence is read back to check.
+        PostgreSQL: multi-row INSERT ... RETURNING id."""
+        table = connection.ops.quote_name(Customer._meta.db_table)
+        quoted = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+        row_sql = "(" + ", ".join([self.mark] * len(self.columns)) + ")"
+        if connection.vendor == "sqlite":
+            raw.execute(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), coalesce((SELECT max(id) FROM customers_customer), 0))",
+                [Customer._meta.db_table],
+            )
+            first = raw.fetchone()[0] + 1
+            raw.executemany(f"INSERT INTO {table} ({quoted}) VALUES {row_sql}", records)
+            raw.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", [Customer._meta.db_table])
+            last = raw.fetchone()[0]
+            if last != first + len(records) - 1:
+                raise RuntimeError(f"customer ids {first}..{last} for {len(records)} rows: another writer inserted meanwhile")
+            return list(range(first, last + 1))
+        ids: list[int] = []
+        for part in _chunks(records, self.chunk):
+            raw.execute(f"INSERT INTO {table} ({quoted}) VALUES {', '.join([row_sql] * len(part))} RETURNING id", [v for r in part for v in r])
+            ids.extend(r[0] for r in raw.fetchall())
+        return ids
+
+    def _history(self, raw, fresh, ids: list[int], stamp) -> None:
+        name = json.dumps(self.job.original_name, ensure_ascii=False)[1:-1]
+        label = json.dumps(self.import_label, ensure_ascii=False)[1:-1]
+        rows = [
+            (pk, self.by.pk, stamp, ChangeAction.CREATED, f'[{{"field": "import", "label": "{label}", "old": "", "new": "{name} · {row.line}"}}]')
+            for (row, _data), pk in zip(fresh, ids, strict=True)
+        ]
+        m = self.mark
+        changes = m if connection.vendor == "sqlite" else f"CAST({m} AS jsonb)"
+        raw.executemany(
+            f"INSERT INTO {ChangeRecord._meta.db_table} (customer_id, actor_id, at, action, changes) VALUES ({m}, {m}, {m}, {m}, {changes})", rows
         )
 
-    def _tag(self, cursor, fresh, ids: list[int]) -> None:
+    def _tag(self, raw, fresh, ids: list[int]) -> None:
         pairs = []
         for (_row, data), pk in zip(fresh, ids, strict=True):
             for tag in data.get("tags") or ():
@@ -338,7 +362,12 @@ class CustomerImporter(Importer):
                 pairs.append((pk, self.tags[tag]))
         if pairs:
             through = Customer.tags.through._meta.db_table
-            cursor.executemany(f"INSERT INTO {through} (customer_id, tag_id) VALUES (%s, %s)", pairs)
+            raw.executemany(f"INSERT INTO {through} (customer_id, tag_id) VALUES ({self.mark}, {self.mark})", pairs)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _combine(first: dict[str, Any], later: dict[str, Any], *, overwrite: bool) -> None:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manyi.accounts.models import User
+from manyi.core.db import unmapped
 from manyi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from manyi.customers import access
 from manyi.customers.services import customer_keys_backfill
@@ -186,7 +187,8 @@ def import_run(*, by: User, job: ImportJob, progress=None, batch_rows: int = eng
         customer_keys_backfill()
     owner = job.owner or job.created_by
     try:
-        engine.run(job, by=job.created_by, owner=owner, progress=progress, batch_rows=batch_rows)
+        with unmapped():
+            engine.run(job, by=job.created_by, owner=owner, progress=progress, batch_rows=batch_rows)
     except readers.FileProblem as problem:
         return _fail(job, file_message(problem))
     job.status = ImportStatus.DONE
