@@ -64,6 +64,12 @@ def _fresh_count_memo():
     queries._PREPARED.clear()
 
 
+@pytest.fixture(autouse=True)
+def _import_files(settings, tmp_path):
+    """Uploaded import files go to the test's own folder."""
+    settings.MANYI_IMPORT_DIR = tmp_path / "imports"
+
+
 @pytest.fixture
 def password():
     return PASSWORD

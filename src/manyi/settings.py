@@ -10,6 +10,7 @@ MANYI_DEBUG           1 to turn on Django's debug pages
 MANYI_ALLOWED_HOSTS   comma separated, default localhost,127.0.0.1
 MANYI_TIME_ZONE       default Asia/Shanghai
 MANYI_NIGHTLY_AT      local time the worker queues the nightly analytics refresh, default 02:30
+MANYI_IMPORT_STALE_SECONDS  a running import silent this long was interrupted and may be resumed, default 120
 """
 
 import os
@@ -183,6 +184,7 @@ MANYI_API_MAX_PAGE_SIZE = 200
 # `manyi worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 MANYI_NIGHTLY_AT = os.environ.get("MANYI_NIGHTLY_AT", "02:30")
+MANYI_IMPORT_STALE_SECONDS = float(os.environ.get("MANYI_IMPORT_STALE_SECONDS", "120"))
 
 LOGGING = {
     "version": 1,

@@ -24,6 +24,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
@@ -34,7 +35,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from manyi.accounts.models import NAME_COLUMNS, User
+from manyi.accounts.models import NAME_COLUMNS, User, person_name
 from manyi.core.text import format_phone
 from manyi.customers import selectors
 from manyi.customers.models import Customer
@@ -46,55 +47,70 @@ EXPORT_FIELDS = (
 )  # fmt: skip
 _CHOICES = ("kind", "category", "importance", "grade", "depth")
 _PHONES = ("phone", "mobile", "fax")
-_COLUMNS = (*(name for name in EXPORT_FIELDS if name != "tags"), *(f"owner__{name}" for name in NAME_COLUMNS))
+_TIMES = ("created_at", "updated_at")
+_READ = ("pk", *(name for name in EXPORT_FIELDS if name not in ("owner", "tags")), *(f"owner__{name}" for name in NAME_COLUMNS))
 FORMATS = ("csv", "xlsx")
 CHUNK_ROWS = 2000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_SHEET_ROWS = 1_048_576  # Excel's limit: a longer list goes on in another sheet
 _RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_CN_MOBILE_E164_RE = re.compile(r"\+861\d{10}")
 
 
 def headers() -> list[str]:
     return [capfirst(str(Customer._meta.get_field(name).verbose_name)) for name in EXPORT_FIELDS]
 
 
-def _values(customer: Customer) -> list[Any]:
-    out: list[Any] = []
-    for name in EXPORT_FIELDS:
+def human_phone(e164: str) -> str:
+    """core.text.format_phone's answer, worked out directly for a Chinese
+    mobile (most numbers): phonenumbers' formatter takes about 0.1 ms a
+    number, minutes for a list of a million customers."""
+    if _CN_MOBILE_E164_RE.fullmatch(e164):
+        return f"{e164[3:6]} {e164[6:10]} {e164[10:]}"
+    return format_phone(e164)
+
+
+def _row(record: dict[str, Any], tags: dict[int, list[str]], labels: dict[str, dict]) -> list[Any]:
+    def value(name: str) -> Any:
+        if name == "owner":
+            return person_name(*(record[f"owner__{column}"] for column in NAME_COLUMNS))
+        if name == "tags":
+            return ", ".join(tags.get(record["pk"], ()))
+        raw = record[name]
         if name in _CHOICES:
-            value = getattr(customer, f"get_{name}_display")()
-        elif name in _PHONES:
-            value = format_phone(getattr(customer, name))
-        elif name == "owner":
-            value = str(customer.owner)
-        elif name == "tags":
-            value = ", ".join(tag.name for tag in customer.tags.all())
-        elif name in ("created_at", "updated_at"):
-            value = timezone.localtime(getattr(customer, name)).replace(tzinfo=None)  # spreadsheets know no time zones
-        else:
-            value = getattr(customer, name)
-        out.append(value)
-    return out
+            return labels[name].get(raw, raw)
+        if name in _PHONES:
+            return human_phone(raw)
+        if name in _TIMES:
+            return timezone.localtime(raw).replace(tzinfo=None)  # spreadsheets know no time zones
+        return raw
+
+    return [value(name) for name in EXPORT_FIELDS]
 
 
 def customer_rows(*, user: User, filters: selectors.CustomerFilters, chunk_rows: int = CHUNK_ROWS) -> Iterator[list[Any]]:
     """One list of values (in EXPORT_FIELDS' order) per customer the user may
-    see under `filters`, by id. Labels are in the language active when this
-    is called, even if the rows are read later (a streamed response)."""
+    see under `filters`, by id, read chunk_rows at a time (with their tags
+    in one more query). Labels are in the language active when this is
+    called, even if the rows are read later (a streamed response)."""
     language = translation.get_language()
-    listed = selectors.customer_list(user=user, filters=filters).only(*_COLUMNS).order_by("pk")
+    listed = selectors.customer_list(user=user, filters=filters).order_by("pk").values(*_READ)
+    tagged = Customer.tags.through.objects.order_by("tag__name").values_list("customer_id", "tag__name")
 
     def rows() -> Iterator[list[Any]]:
         last = 0
         while True:
-            chunk = list(listed.filter(pk__gt=last).prefetch_related("tags")[:chunk_rows])
+            records = list(listed.filter(pk__gt=last)[:chunk_rows])
+            tags: dict[int, list[str]] = {}
+            for customer_id, tag in tagged.filter(customer_id__in=[record["pk"] for record in records]):
+                tags.setdefault(customer_id, []).append(tag)
             with translation.override(language):
-                values = [_values(customer) for customer in chunk]
-            yield from values
-            if len(chunk) < chunk_rows:
+                labels = {name: Customer.choice_labels(name) for name in _CHOICES}
+            yield from (_row(record, tags, labels) for record in records)
+            if len(records) < chunk_rows:
                 return
-            last = chunk[-1].pk
+            last = records[-1]["pk"]
 
     return rows()
 

@@ -31,7 +31,7 @@ Parser = Callable[[Any], Any]
 
 _DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _COMPACT_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_DATETIME_TAIL_RE = re.compile(r"[\sT]+(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})秒?)?\s*分?$")
+_DATETIME_TAIL_RE = re.compile(r"[\sT]*(\d{1,2})[:：时](\d{1,2})(?:[:：分](\d{1,2})秒?)?\s*分?$")
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug included).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")

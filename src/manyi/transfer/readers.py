@@ -186,10 +186,13 @@ def _inspect_xlsx(path: Path, hint) -> Shape:
 
 def _open_workbook(path: Path):
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
+    # An open file, not the path: openpyxl judges a path by its extension,
+    # and an upload's name says little about what it is.
     try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        return load_workbook(open(path, "rb"), read_only=True, data_only=True)  # noqa: SIM115 (closed with the workbook)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
         raise FileProblem("bad_xlsx", str(exc)[:200]) from None
 
 

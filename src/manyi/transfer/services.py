@@ -3,6 +3,7 @@ claimed and run (or resumed), in the foreground or as a background task."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import uuid
 from datetime import timedelta
@@ -24,9 +25,13 @@ from manyi.transfer import columns, engine, readers
 from manyi.transfer.messages import file_message
 from manyi.transfer.models import ImportJob, ImportKind, ImportStatus, OnDuplicate
 
-# A running import writes its heartbeat after every batch; one silent for
-# this long was killed (a worker or a terminal stopped) and may be resumed.
-STALE_AFTER = timedelta(minutes=2)
+
+
+def stale_after() -> timedelta:
+    """A running import writes its heartbeat after every batch; one silent
+    for this long was killed (a worker or a terminal stopped) and may be resumed."""
+    return timedelta(seconds=settings.MANYI_IMPORT_STALE_SECONDS)
+
 # Imports of more rows than this run as a background task from the web page.
 BACKGROUND_ROWS = 2000
 MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
@@ -97,7 +102,11 @@ def import_create(
         headers=shape.headers,
         mapping={str(i): name for i, name in (columns.suggest(kind, shape.headers) if mapping is None else mapping).items()},
     )  # fmt: skip
-    _check_mapping(job)
+    try:
+        _check_mapping(job)
+    except ValidationFailed:
+        stored.unlink(missing_ok=True)
+        raise
     job.save()
     return job
 
@@ -117,10 +126,12 @@ def _check_mapping(job: ImportJob) -> None:
             )
         else:
             used[name] = int(index)
+    if job.file_format == "csv" and len(job.headers) == 1 and re.search(r"[#;|\t，；、:/ ]", job.headers[0]):
+        # One column whose header holds separators: the file uses a delimiter
+        # the sniffer did not take (e.g. #, or a Chinese comma).
+        errors.append(file_message(readers.FileProblem("one_column", job.headers[0][:80])))
     for column in known.values():
         if column.required and column.name not in used:
-            if len(job.headers) == 1 and job.file_format == "csv":
-                errors.append(file_message(readers.FileProblem("one_column", job.headers[0][:80])))
             errors.append(file_message(readers.FileProblem("no_name", str(column.label))))
     if errors:
         raise ValidationFailed(errors[0], code="mapping", fields={"mapping": list(dict.fromkeys(errors))})
@@ -154,7 +165,7 @@ def _own(by: User, job: ImportJob, *, for_update: bool = False) -> ImportJob:
 
 
 def is_interrupted(job: ImportJob) -> bool:
-    return job.status == ImportStatus.RUNNING and (job.heartbeat_at is None or job.heartbeat_at < timezone.now() - STALE_AFTER)
+    return job.status == ImportStatus.RUNNING and (job.heartbeat_at is None or job.heartbeat_at < timezone.now() - stale_after())
 
 
 def import_claim(*, by: User, job: ImportJob) -> ImportJob:
@@ -162,7 +173,7 @@ def import_claim(*, by: User, job: ImportJob) -> ImportJob:
     resume of a job that is still alive is refused."""
     job = _own(by, job)
     now = timezone.now()
-    claimable = Q(status__in=[ImportStatus.PENDING, ImportStatus.FAILED]) | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    claimable = Q(status__in=[ImportStatus.PENDING, ImportStatus.FAILED]) | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after())
     if job.dry_run:
         claimable &= ~Q(status=ImportStatus.RUNNING)
     taken = ImportJob.objects.filter(claimable, pk=job.pk).update(

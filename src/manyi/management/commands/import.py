@@ -26,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--resume", type=int, metavar="JOB", help="resume the interrupted import JOB (its number is printed at the start)")
         parser.add_argument("--errors", help="write the rejected rows, with line and problem, to this CSV (UTF-8 with BOM)")
         parser.add_argument("--report-json", help="write the summary as JSON to this file")
+        parser.add_argument("--background", action="store_true", help="queue the import for `manyi worker` instead of running it here")
         parser.add_argument("--batch", type=int, default=None, help="rows per transaction (default 2000)")
 
     def handle(self, *args, **options):
@@ -64,7 +65,7 @@ class Command(BaseCommand):
                 raise CommandError(f"--mapping: the file has no column {key!r} (its headers: {', '.join(headers)}).")
         return out
 
-    def _handle(self, *, kind, file, owner, username, on_duplicate, mapping, encoding, delimiter, dry_run, resume, errors, report_json, batch, **_):
+    def _handle(self, *, kind, file, owner, username, on_duplicate, mapping, encoding, delimiter, dry_run, resume, errors, report_json, batch, background, **_):
         from manyi.transfer import columns, readers
         from manyi.transfer.engine import BATCH_ROWS
         from manyi.transfer.models import ImportJob
@@ -98,6 +99,15 @@ class Command(BaseCommand):
                 dry_run=dry_run, encoding=encoding, delimiter=delimiter, mapping=self._mapping(mapping, headers or []),
             )  # fmt: skip
         self._describe(job)
+        if background:
+            from django.db import transaction
+
+            from manyi.transfer.services import import_enqueue
+
+            with transaction.atomic():
+                import_enqueue(by=by, job=job)
+            self.stdout.write(f"Import {job.pk} is queued; `manyi worker` runs it. Follow it on the imports page.")
+            return
         started = time.perf_counter()
         job = self._run(job, by, batch or BATCH_ROWS, import_run)
         seconds = time.perf_counter() - started
