@@ -268,3 +268,82 @@ class ChangeRecord(ChoiceLabelsMixin):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["customer", "-at"], name="change_customer_at")]
+
+
+class PairStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DISMISSED = "dismissed", _("Not a duplicate")
+    MERGED = "merged", _("Merged")
+
+
+class DuplicatePair(ChoiceLabelsMixin):
+    """Two customers the duplicate finder (customers.merge.duplicates_scan)
+    takes for one, customer_a the older. A pair someone dismissed stays
+    dismissed however often the finder meets it again."""
+
+    customer_a = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    customer_b = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    # Reason codes of customers.dedup ("mobile", "name", ...)
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=16, choices=PairStatus.choices, default=PairStatus.OPEN)
+    found_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["customer_a", "customer_b"], name="duplicate_pair_unique"),
+            models.CheckConstraint(condition=Q(customer_a__lt=models.F("customer_b")), name="duplicate_pair_ordered"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-score"], name="duplicate_status_score"),
+            models.Index(fields=["customer_b"], name="duplicate_customer_b"),
+        ]
+
+
+class MergeRecord(models.Model):
+    """What one merge did, so that it can be undone: the survivor's values
+    before (`before`, field -> value as JSON, and "tags"), and the rows moved
+    from the other record (`moved`: {"rows": {model label: [ids]},
+    "dropped": [serialised rows]} — rows the survivor had already, such as the
+    same sharing grant, are dropped and put back on undo)."""
+
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # {field: "survivor" | "other"}
+    choices = models.JSONField(default=dict)
+    before = models.JSONField(default=dict)
+    moved = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-id"]
+
+    @property
+    def is_undone(self) -> bool:
+        return self.undone_at is not None
+
+
+class CustomerMerge(MergeRecord):
+    survivor = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+
+    class Meta(MergeRecord.Meta):
+        indexes = [
+            models.Index(fields=["survivor", "-at"], name="customer_merge_survivor"),
+            models.Index(fields=["other", "-at"], name="customer_merge_other"),
+        ]
+
+
+class ContactMerge(MergeRecord):
+    survivor = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+
+    class Meta(MergeRecord.Meta):
+        indexes = [
+            models.Index(fields=["survivor", "-at"], name="contact_merge_survivor"),
+            models.Index(fields=["other", "-at"], name="contact_merge_other"),
+        ]
