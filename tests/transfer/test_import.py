@@ -300,3 +300,24 @@ def test_every_row_is_imported_or_reported(tmp_path_factory, rep, rows):
     assert Customer.objects.count() - before == job.created_count
     assert ImportIssue.objects.filter(job=job, kind="error").values("line").distinct().count() == job.rejected_count
     ImportJob.objects.filter(pk=job.pk).delete()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.django_db
+def test_an_export_imports_back_to_the_same_customers(tmp_path, rep, fmt):
+    """Move out and back in: what Manyi exports, Manyi reads with the
+    suggested mapping, formula-looking text included."""
+    from manyi.customers.selectors import CustomerFilters
+    from manyi.transfer.export import export_customers
+
+    run(rep, write(tmp_path, ROWS))
+    CustomerFactory(name="=HYPERLINK(\"http://x\",\"y\")", owner=rep, mobile="+8613700001234", notes="+ 加急")
+    fields = ("name", "kind", "grade", "mobile", "phone", "email", "credit_code", "birthday", "notes")
+    before = sorted(Customer.objects.values_list(*fields))
+    path = tmp_path / f"export.{fmt}"
+    with open(path, "wb") as out:
+        assert export_customers(user=rep, filters=CustomerFilters(), fmt=fmt, out=out) == 4
+    Customer.objects.all().delete()
+    job = run(rep, path)
+    assert (job.created_count, job.rejected_count) == (4, 0), issues(job)
+    assert sorted(Customer.objects.values_list(*fields)) == before

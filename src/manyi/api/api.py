@@ -8,6 +8,7 @@ from manyi.api import (
     customers,
     emotion,
     errors,
+    exports,
     interactions,
 )
 
@@ -31,6 +32,7 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/v1/auth", auth.router)
+api.add_router("/v1/customers", exports.router)
 api.add_router("/v1/customers", customers.router)
 api.add_router("/v1", contacts.router)
 api.add_router("/v1/interactions", interactions.router)

@@ -42,10 +42,10 @@ from manyi.customers.models import Customer
 
 EXPORT_FIELDS = (
     "name", "kind", "category", "importance", "grade", "depth", "owner", "phone", "mobile", "fax", "email", "wechat",
-    "website", "province", "city", "address", "postal_code", "credit_code", "industry", "tags", "notes",
+    "website", "province", "city", "address", "postal_code", "credit_code", "industry", "gender", "birthday", "tags", "notes",
     "created_at", "updated_at",
 )  # fmt: skip
-_CHOICES = ("kind", "category", "importance", "grade", "depth")
+_CHOICES = ("kind", "category", "importance", "grade", "depth", "gender")
 _PHONES = ("phone", "mobile", "fax")
 _TIMES = ("created_at", "updated_at")
 _READ = ("pk", *(name for name in EXPORT_FIELDS if name not in ("owner", "tags")), *(f"owner__{name}" for name in NAME_COLUMNS))

@@ -39,6 +39,7 @@ _EMAIL_RE = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61
 _URL_RE = re.compile(r"(https?://)?[^\s/$.?#][^\s]*\.[^\s]{2,}", re.IGNORECASE)
 _TAG_SPLIT_RE = re.compile(r"[,，;；、|/]")
 TRUE_WORDS = frozenset({"是", "对", "有", "y", "yes", "true", "1", "√", "✓", "key", "关键"})
+_ESCAPED = ("=", "+", "-", "@")
 FALSE_WORDS = frozenset({"否", "不是", "无", "n", "no", "false", "0", "×", "✗"})
 
 
@@ -48,7 +49,10 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 13812345678.0 from a spreadsheet's number cell
-    return normalize_text(str(value))
+    out = normalize_text(str(value))
+    if out[:1] == "'" and out[1:2] in _ESCAPED:
+        out = out[1:]  # the apostrophe an export puts before a cell Excel would run as a formula
+    return out
 
 
 def line(max_length: int) -> Parser:
@@ -66,6 +70,8 @@ def free_text(max_length: int | None = None) -> Parser:
 
     def parse(value: Any) -> str:
         out = "" if value is None else str(value).replace("\r\n", "\n").strip()
+        if out[:1] == "'" and out[1:2] in _ESCAPED:
+            out = out[1:]
         if max_length is not None and len(out) > max_length:
             raise FieldError("too_long", max_length)
         return out

@@ -103,7 +103,9 @@ def import_create(
         mapping={str(i): name for i, name in (columns.suggest(kind, shape.headers) if mapping is None else mapping).items()},
     )  # fmt: skip
     try:
-        _check_mapping(job)
+        # The required fields are checked when the import starts: on the
+        # page, the user maps what the suggestion missed first.
+        _check_mapping(job, complete=False)
     except ValidationFailed:
         stored.unlink(missing_ok=True)
         raise
@@ -111,7 +113,7 @@ def import_create(
     return job
 
 
-def _check_mapping(job: ImportJob) -> None:
+def _check_mapping(job: ImportJob, *, complete: bool = True) -> None:
     known = {c.name: c for c in columns.columns(job.kind)}
     errors: list[str] = []
     used: dict[str, int] = {}
@@ -131,7 +133,7 @@ def _check_mapping(job: ImportJob) -> None:
         # the sniffer did not take (e.g. #, or a Chinese comma).
         errors.append(file_message(readers.FileProblem("one_column", job.headers[0][:80])))
     for column in known.values():
-        if column.required and column.name not in used:
+        if complete and column.required and column.name not in used:
             errors.append(file_message(readers.FileProblem("no_name", str(column.label))))
     if errors:
         raise ValidationFailed(errors[0], code="mapping", fields={"mapping": list(dict.fromkeys(errors))})
@@ -172,6 +174,7 @@ def import_claim(*, by: User, job: ImportJob) -> ImportJob:
     """Mark the job running, once: a second worker, a double click or a
     resume of a job that is still alive is refused."""
     job = _own(by, job)
+    _check_mapping(job)
     now = timezone.now()
     claimable = Q(status__in=[ImportStatus.PENDING, ImportStatus.FAILED]) | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after())
     if job.dry_run:

@@ -22,7 +22,7 @@ from manyi.web.views.analytics import value_card
 from manyi.web.views.orders import order_rows
 
 
-def _filters(request) -> selectors.CustomerFilters:
+def list_filters(request) -> selectors.CustomerFilters:
     get = request.GET
     owner = get.get("owner", "")
     return selectors.CustomerFilters(
@@ -44,7 +44,7 @@ def _owner_choices(user, selected: int | None) -> list[tuple[int, str]] | None:
 
 @page
 def customer_list(request):
-    filters = _filters(request)
+    filters = list_filters(request)
     context = {
         "filters": filters,
         "page_obj": paginate(request, selectors.CustomerListing(user=request.user, filters=filters)),
