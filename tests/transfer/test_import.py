@@ -171,7 +171,7 @@ def test_who_may_import_what(tmp_path, analyst, agent, rep):
 @pytest.mark.django_db
 def test_a_dry_run_reports_everything_and_writes_nothing(tmp_path, rep):
     rows = [ROWS[0], ROWS[0], ["", "企业", "A", "", "", "", "", "", "", ""]]
-    job = run(rep, write(tmp_path, rows), dry_run=True)
+    job = run(rep, write(tmp_path, rows), dry_run=True, batch_rows=1)
     assert (job.status, job.created_count, job.duplicate_count, job.rejected_count) == ("done", 1, 1, 1)
     assert Customer.objects.count() == 0 and ChangeRecord.objects.count() == 0
     assert [line for line, _f, _m in issues(job)] == [4]
@@ -196,14 +196,14 @@ def test_a_crash_inside_a_batch_loses_and_repeats_nothing_on_resume(tmp_path, re
         import_run(by=rep, job=job, batch_rows=3)
     job.refresh_from_db()
     assert (job.status, job.position, Customer.objects.count()) == (ImportStatus.RUNNING, 6, 6)
-    with pytest.raises(ValidationFailed, match="running already"):
+    with pytest.raises(ValidationFailed, match="running already"), translation.override("en"):
         import_claim(by=rep, job=job)
     settings.MANYI_IMPORT_STALE_SECONDS = 0
     job = import_run(by=rep, job=job, batch_rows=3)
     assert (job.status, job.position, job.created_count, job.rejected_count) == ("done", 10, 9, 1)
     assert sorted(Customer.objects.values_list("name", flat=True)) == sorted(r[0] for i, r in enumerate(rows) if i != 7)
     assert ImportIssue.objects.filter(job=job).count() == 1
-    with pytest.raises(ValidationFailed, match="finished"):
+    with pytest.raises(ValidationFailed, match="finished"), translation.override("en"):
         import_claim(by=rep, job=job)
 
 

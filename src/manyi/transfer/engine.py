@@ -174,6 +174,8 @@ class CustomerImporter(Importer):
         self.tags: dict[str, int] = {}
         self.mark = "?" if connection.vendor == "sqlite" else "%s"
         self.import_label = str(_("import"))
+        # A dry run's created rows are rolled back batch by batch; their keys stay here.
+        self.remembered: dict[tuple[str, str], int] | None = None
 
     def _owner(self, name: str) -> User | None:
         if name not in self.owners:
@@ -249,6 +251,11 @@ class CustomerImporter(Importer):
                 else:
                     tally.duplicate(row, row_message("duplicate_hidden", reason=reason_label(reason)), None)
                 continue
+            earlier = next(((k, self.remembered[k]) for k in keys if k in self.remembered), None) if self.remembered is not None else None
+            if earlier:
+                (reason, _value), line = earlier
+                tally.duplicate(row, row_message("duplicate_row", line=line, reason=reason_label(reason)), None)
+                continue
             twin = next(((k, seen[k]) for k in keys if k in seen), None)
             if twin:
                 (reason, _value), index = twin
@@ -262,6 +269,8 @@ class CustomerImporter(Importer):
             fresh.append((row, data))
         self._insert(fresh)
         tally.created += len(fresh)
+        if self.remembered is not None:
+            self.remembered.update((k, row.line) for row, data in fresh for k in identity(data))
         for row, match, data in updates:
             tally.updated += self._update(row, match, data, tally)
 
@@ -629,39 +638,23 @@ def _advance(job: ImportJob, tally: Tally, batch: list[readers.Row]) -> None:
     )  # fmt: skip
 
 
-class _DryRunDone(Exception):
-    pass
-
-
 def _dry_run(job, importer, rows, progress, batch_rows) -> ImportJob:
-    """Everything an import would do, in one transaction rolled back at the
-    end (later rows see earlier ones, so duplicates within the file count);
-    the report is written after the rollback."""
-    issues: list[Issue] = []
-    totals = Tally()
-    try:
+    """Everything an import would do, each batch rolled back at its end; the
+    report and the progress are committed as for a real import. Customers
+    that would have been created are remembered by their keys, so a later
+    row of the same customer still counts as a duplicate."""
+    if isinstance(importer, CustomerImporter):
+        importer.remembered = {}
+    for batch in batches(importer, rows, batch_rows):
+        tally = Tally()
         with transaction.atomic():
-            for batch in batches(importer, rows, batch_rows):
-                tally = Tally()
-                importer.process(batch, tally)
-                issues.extend(tally.issues)
-                for name in ("created", "updated", "duplicates", "rejected"):
-                    setattr(totals, name, getattr(totals, name) + getattr(tally, name))
-                job.position += len(batch)
-                job.bytes_done = batch[-1].progress
-                if progress:
-                    progress(job)
-            raise _DryRunDone
-    except _DryRunDone:
-        pass
-    _store_issues(job, issues)
-    job.created_count, job.updated_count = totals.created, totals.updated
-    job.duplicate_count, job.rejected_count = totals.duplicates, totals.rejected
-    job.heartbeat_at = timezone.now()
-    ImportJob.objects.filter(pk=job.pk).update(
-        position=job.position, bytes_done=job.bytes_done, created_count=job.created_count, updated_count=job.updated_count,
-        duplicate_count=job.duplicate_count, rejected_count=job.rejected_count, heartbeat_at=job.heartbeat_at,
-    )  # fmt: skip
+            importer.process(batch, tally)
+            transaction.set_rollback(True)
+        with transaction.atomic():
+            _store_issues(job, tally.issues)
+            _advance(job, tally, batch)
+        if progress:
+            progress(job)
     return job
 
 

@@ -12,6 +12,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -172,28 +173,28 @@ def _header(rows: list[list[Any]], hint, starts: list[int]) -> tuple[int, list[s
 
 
 def _inspect_xlsx(path: Path, hint) -> Shape:
-    workbook = _open_workbook(path)
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(max_row=10, values_only=True):
-            rows.append(list(values))
-        line, headers = _header(rows, hint, list(range(1, len(rows) + 1)))
-    finally:
-        workbook.close()
+    with _workbook(path) as workbook:
+        rows = [list(values) for values in workbook.worksheets[0].iter_rows(max_row=10, values_only=True)]
+    line, headers = _header(rows, hint, list(range(1, len(rows) + 1)))
     return Shape("xlsx", header_line=line, headers=headers)
 
 
-def _open_workbook(path: Path):
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     # An open file, not the path: openpyxl judges a path by its extension,
     # and an upload's name says little about what it is.
-    try:
-        return load_workbook(open(path, "rb"), read_only=True, data_only=True)  # noqa: SIM115 (closed with the workbook)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise FileProblem("bad_xlsx", str(exc)[:200]) from None
+    with open(path, "rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise FileProblem("bad_xlsx", str(exc)[:200]) from None
+        try:
+            yield workbook
+        finally:
+            workbook.close()
 
 
 def rows(path: Path, shape: Shape, *, skip: int = 0) -> Iterator[Row]:
@@ -248,8 +249,7 @@ def _csv_rows(path: Path, shape: Shape, skip: int) -> Iterator[Row]:
 
 
 def _xlsx_rows(path: Path, shape: Shape, skip: int) -> Iterator[Row]:
-    workbook = _open_workbook(path)
-    try:
+    with _workbook(path) as workbook:
         sheet = workbook.worksheets[0]
         seen = 0
         for number, values in enumerate(sheet.iter_rows(min_row=shape.header_line + 1, values_only=True), start=shape.header_line + 1):
@@ -259,8 +259,6 @@ def _xlsx_rows(path: Path, shape: Shape, skip: int) -> Iterator[Row]:
             if seen <= skip:
                 continue
             yield Row(number, list(values), number)
-    finally:
-        workbook.close()
 
 
 def count_hint(path: Path, shape: Shape) -> int:
@@ -268,11 +266,8 @@ def count_hint(path: Path, shape: Shape) -> int:
     the file's size and the first rows' length. For progress bars and for
     deciding whether an import runs in the background."""
     if shape.file_format == "xlsx":
-        workbook = _open_workbook(path)
-        try:
+        with _workbook(path) as workbook:
             return max(0, (workbook.worksheets[0].max_row or 0) - shape.header_line)
-        finally:
-            workbook.close()
     size = path.stat().st_size
     with open(path, "rb") as f:
         sample = f.read(SAMPLE_BYTES)

@@ -20,7 +20,13 @@ from manyi.core.errors import NotFound, ValidationFailed
 from manyi.customers import access
 from manyi.transfer import columns, engine, readers
 from manyi.transfer.messages import file_message
-from manyi.transfer.models import ImportIssue, ImportJob, ImportKind, ImportStatus, IssueKind
+from manyi.transfer.models import (
+    ImportIssue,
+    ImportJob,
+    ImportKind,
+    ImportStatus,
+    IssueKind,
+)
 
 
 def _may_see(user: User, job: ImportJob) -> bool:

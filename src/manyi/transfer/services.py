@@ -26,7 +26,6 @@ from manyi.transfer.messages import file_message
 from manyi.transfer.models import ImportJob, ImportKind, ImportStatus, OnDuplicate
 
 
-
 def stale_after() -> timedelta:
     """A running import writes its heartbeat after every batch; one silent
     for this long was killed (a worker or a terminal stopped) and may be resumed."""
@@ -177,8 +176,6 @@ def import_claim(*, by: User, job: ImportJob) -> ImportJob:
     _check_mapping(job)
     now = timezone.now()
     claimable = Q(status__in=[ImportStatus.PENDING, ImportStatus.FAILED]) | Q(status=ImportStatus.RUNNING, heartbeat_at__lt=now - stale_after())
-    if job.dry_run:
-        claimable &= ~Q(status=ImportStatus.RUNNING)
     taken = ImportJob.objects.filter(claimable, pk=job.pk).update(
         status=ImportStatus.RUNNING, heartbeat_at=now, started_at=job.started_at or now, message=""
     )
@@ -226,5 +223,16 @@ def import_enqueue(*, by: User, job: ImportJob) -> ImportJob:
     job = _own(by, job)
     if job.status not in (ImportStatus.PENDING, ImportStatus.FAILED) and not is_interrupted(job):
         raise ValidationFailed(_("This import is running already."), code="running")
+    job.queued_at = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(queued_at=job.queued_at)
     transaction.on_commit(lambda: run_import.enqueue(job.pk, by.pk))
     return job
+
+
+def is_waiting(job: ImportJob) -> bool:
+    """Queued for the worker and not yet taken (or re-queued after an interruption)."""
+    if job.queued_at is None:
+        return False
+    if job.status == ImportStatus.PENDING:
+        return True
+    return job.status == ImportStatus.RUNNING and (job.heartbeat_at is None or job.heartbeat_at < job.queued_at)

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from manyi.web.views import accounts, analytics, contacts, customers, home, interactions, orders
+from manyi.web.views import accounts, analytics, contacts, customers, dedup, exports, home, imports, interactions, orders
 
 app_name = "web"
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("customers/new/", customers.customer_new, name="customer_new"),
     path("customers/owners/", customers.customer_owner_options, name="customer_owner_options"),
     path("customers/deleted/", customers.customer_deleted, name="customer_deleted"),
+    path("customers/export.csv", exports.customer_export, {"fmt": "csv"}, name="customer_export_csv"),
+    path("customers/export.xlsx", exports.customer_export, {"fmt": "xlsx"}, name="customer_export_xlsx"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
     path("customers/<int:pk>/timeline/", customers.customer_timeline_older, name="customer_timeline"),
     path("customers/<int:pk>/edit/", customers.customer_edit, name="customer_edit"),
@@ -24,13 +26,27 @@ urlpatterns = [
     path("customers/<int:pk>/interactions/new/", interactions.interaction_new, name="interaction_new"),
     path("customers/<int:pk>/interactions/form/", interactions.interaction_form, name="interaction_form"),
     path("customers/<int:pk>/contacts/new/", contacts.contact_new, name="contact_new"),
+    path("customers/<int:pk>/contacts.vcf", exports.contacts_vcard, name="contacts_vcard"),
+    path("customers/<int:pk>/contacts/vcard/", exports.contacts_vcard_import, name="contacts_vcard_import"),
     path("contacts/<int:pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/delete/", contacts.contact_delete, name="contact_delete"),
     path("customers/<int:pk>/orders/new/", orders.order_new, name="order_new"),
+    path("customers/<int:pk>/merges/", dedup.customer_merges, name="customer_merges"),
+    path("duplicates/", dedup.duplicate_list, name="duplicate_list"),
+    path("duplicates/scan/", dedup.duplicate_scan, name="duplicate_scan"),
+    path("duplicates/<int:pk>/dismiss/", dedup.duplicate_dismiss, name="duplicate_dismiss"),
+    path("duplicates/<int:pk>/merge/", dedup.duplicate_merge, name="duplicate_merge"),
+    path("merges/<int:pk>/undo/", dedup.customer_merge_undo, name="customer_merge_undo"),
     path("orders/", orders.order_list, name="order_list"),
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/status/", orders.order_status, name="order_status"),
     path("products/", orders.product_list, name="product_list"),
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/new/", imports.import_new, name="import_new"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/resume/", imports.import_resume, name="import_resume"),
+    path("imports/<int:pk>/again/", imports.import_again, name="import_again"),
+    path("imports/<int:pk>/errors.csv", imports.import_errors, name="import_errors"),
     path("analytics/", analytics.dashboard, name="analytics"),
     path("analytics/refresh/", analytics.refresh, name="analytics_refresh"),
     path("analytics/winback/", analytics.winback, name="analytics_winback"),
