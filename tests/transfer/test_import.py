@@ -41,7 +41,7 @@ def issues(job, kind="error"):
 ROWS = [
     ["北京华信科技有限公司", "企业", "A", "138 1234 5678", "010-8888 6666", "Info@HuaXin.cn", "91110000600037341L", "", "重点、华北", "老客户"],
     ["张三", "个人", "c", "+86 139-0000-1111", "", "", "", "1985年3月5日", "", ""],
-    ["李四", "", "B", "13900002222", "", "", "", "1990/1/2", "", "第一行"],
+    ["李四", "", "", "13900002222", "", "", "", "1990/1/2", "", "第一行"],
 ]
 
 
@@ -56,7 +56,8 @@ def test_a_gbk_export_is_imported_with_values_normalised(tmp_path, rep):
     zhang = Customer.objects.get(name="张三")
     assert (zhang.kind, zhang.grade, zhang.birthday) == ("individual", "C", dt.date(1985, 3, 5))
     # 李四 has no type column value: a short personal name with a birthday is a person.
-    assert Customer.objects.get(name="李四").kind == "individual"
+    # A blank 等级 leaves the default grade.
+    assert (Customer.objects.get(name="李四").kind, Customer.objects.get(name="李四").grade) == ("individual", "C")
     record = ChangeRecord.objects.get(customer=huaxin)
     assert record.action == "created" and record.actor == rep and record.changes[0]["new"] == "客户.csv · 2"
     assert not Path(job.source).exists(), "the uploaded copy is deleted once imported"

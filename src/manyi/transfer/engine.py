@@ -110,10 +110,10 @@ class Importer:
             try:
                 value = column.parser(raw)
             except FieldError as exc:
-                problems.append((column.name, f"{column.label}: {field_message(exc, raw)}"))
+                problems.append((column.name, _("%(field)s: %(problem)s") % {"field": column.label, "problem": field_message(exc, raw)}))
                 continue
             if column.required and value in ("", None):
-                problems.append((column.name, f"{column.label}: {row_message('required')}"))
+                problems.append((column.name, _("%(field)s: %(problem)s") % {"field": column.label, "problem": row_message("required")}))
                 continue
             data[column.name] = value
         if problems:
@@ -312,7 +312,8 @@ class CustomerImporter(Importer):
         for _row, data in fresh:
             owner = data["owner"]
             values = dict(defaults)
-            values.update((k, v) for k, v in data.items() if k in values)
+            # An empty cell leaves the field's default (a blank 等级 is grade C).
+            values.update((k, v) for k, v in data.items() if k in values and v not in ("", None))
             values.update(owner_id=owner.pk, team_id=owner.team_id, created_at=stamp, updated_at=stamp)
             records.append([adapters[f.column](values[f.attname]) if f.column in adapters and values[f.attname] is not None
                             else values[f.attname] for f in fields])  # fmt: skip
