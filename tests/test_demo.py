@@ -31,16 +31,19 @@ def demo(django_db_setup, django_db_blocker):
 
 # One group for pytest-django's ordering (it runs database tests first), so the
 # data is loaded once.
+ENTERED_TWICE = ("展会名片录入", "重复录入：换了公司类型")
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo")]
 
 
 def test_volumes(demo):
-    assert demo.customers == Customer.objects.count() == 200
+    assert demo.customers == Customer.objects.count() == 202
     assert Customer.objects.filter(kind="individual").count() >= 60
     assert 2000 <= demo.interactions == Interaction.objects.count() <= 5000
-    per_enterprise = Customer.objects.filter(kind="enterprise").annotate(n=Count("contacts")).values_list("n", flat=True)
+    # Apart from the two companies entered a second time (for the duplicates page):
+    enterprises = Customer.objects.filter(kind="enterprise").exclude(notes__in=ENTERED_TWICE)
+    per_enterprise = enterprises.annotate(n=Count("contacts")).values_list("n", flat=True)
     assert set(per_enterprise) <= {2, 3, 4, 5}
-    assert not Customer.objects.filter(kind="enterprise").exclude(contacts__is_key_person=True).exists()
+    assert not enterprises.exclude(contacts__is_key_person=True).exists()
     assert Contact.objects.filter(is_key_person=True).exclude(key_role="").exclude(influence="").count() >= 126
 
 
@@ -93,7 +96,7 @@ def test_credit_codes_carry_valid_check_characters():
 
 
 def test_enterprise_profiles_are_realistic():
-    companies = Customer.objects.filter(kind="enterprise").exclude(category="internal")
+    companies = Customer.objects.filter(kind="enterprise").exclude(category="internal").exclude(notes__in=ENTERED_TWICE)
     assert companies.count() >= 120
     for company in companies:
         assert company.name.endswith("有限公司") and company.name.startswith(company.city)
@@ -165,3 +168,14 @@ def test_every_rep_has_customers_at_risk_this_week():
     for rep in User.objects.filter(role=Role.SALES):
         at_risk = customers_at_risk(user=rep)
         assert at_risk and any(entry.high for entry in at_risk), rep.username
+
+
+def test_two_companies_entered_twice_are_offered_as_duplicates():
+    from manyi.customers.models import DuplicatePair
+
+    pairs = list(DuplicatePair.objects.filter(status="open"))
+    twice = Customer.objects.filter(notes__in=ENTERED_TWICE).values_list("pk", flat=True)
+    assert len(twice) == 2
+    for pk in twice:
+        assert any(pk in (p.customer_a_id, p.customer_b_id) for p in pairs)
+    assert {"credit_code"} <= {r for p in pairs for r in p.reasons}

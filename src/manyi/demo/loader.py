@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import opencc
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import transaction
 from django.db.models import Max, Min
@@ -23,8 +24,13 @@ from manyi.analytics.models import Order, Product
 from manyi.analytics.services import analytics_refresh, order_create, product_create
 from manyi.core.errors import ApplicationError
 from manyi.core.text import pinyin_key
+from manyi.customers.merge import duplicates_scan
 from manyi.customers.models import AccessKind, ChangeRecord, Contact, Customer
-from manyi.customers.services import contact_create, customer_create, customer_grant_access
+from manyi.customers.services import (
+    contact_create,
+    customer_create,
+    customer_grant_access,
+)
 from manyi.demo import texts, vocab
 from manyi.interactions.models import Interaction
 from manyi.interactions.services import interaction_create
@@ -93,11 +99,13 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         builder = _Builder(random.Random(seed), timezone.now(), progress or (lambda step, done, total: None))
         builder.users()
         builder.customers()
+        builder.entered_twice()
         builder.interactions()
         builder.escalations()
         builder.backdate()
         builder.orders()
         analytics_refresh(trigger="demo")
+        duplicates_scan()
     return DemoSummary(
         users=len(builder.people),
         customers=Customer.objects.count(),
@@ -209,6 +217,22 @@ class _Builder:
                 self._enterprise(city, grade, volume, internal)
             self.progress("customers", rank + 1, len(plan))
         self._share_and_serve()
+
+    def entered_twice(self) -> None:
+        """Two companies entered a second time, as happens: once from a trade
+        fair's business card in Traditional characters, once with another
+        legal form and only the credit code. The duplicates page finds them."""
+        companies = list(Customer.objects.filter(kind="enterprise").exclude(credit_code="").order_by("id"))
+        first, second = self.rng.sample(companies, 2)
+        customer_create(by=first.owner, data={
+            "kind": "enterprise", "name": opencc.OpenCC("s2t").convert(first.name), "phone": first.phone, "email": first.email,
+            "city": first.city, "notes": "展会名片录入",
+        })  # fmt: skip
+        swap = ("有限责任公司", "有限公司") if "有限责任公司" in second.name else ("有限公司", "有限责任公司")
+        customer_create(by=second.owner, data={
+            "kind": "enterprise", "name": second.name.replace(*swap), "credit_code": second.credit_code, "city": second.city,
+            "notes": "重复录入：换了公司类型",
+        })  # fmt: skip
 
     def _classification(self, grade: str, region: str) -> dict:
         rng = self.rng

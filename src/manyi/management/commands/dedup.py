@@ -25,6 +25,7 @@ def _score(value: str) -> float:
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # no pages served: skip loading every view (3 s)
     help = "Look for likely duplicate customers and list the likeliest pairs."
 
     def add_arguments(self, parser):
