@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import opencc
 import phonenumbers
@@ -26,12 +26,12 @@ def _toneless(syllable: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _char_reading(char: str) -> str:
     return _toneless(PINYIN_DICT[ord(char)].split(",", 1)[0])
 
 
-@lru_cache(maxsize=None)
+@cache
 def _phrase_reading(phrase: str) -> tuple[str, ...]:
     return tuple(_toneless(r[0]) for r in PHRASES_DICT[phrase])
 

@@ -1,7 +1,18 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from manyi.web.views import accounts, analytics, contacts, customers, dedup, exports, home, imports, interactions, orders
+from manyi.web.views import (
+    accounts,
+    analytics,
+    contacts,
+    customers,
+    dedup,
+    exports,
+    home,
+    imports,
+    interactions,
+    orders,
+)
 
 app_name = "web"
 

@@ -1,3 +1,5 @@
+from typing import ClassVar
+
 from django.core.management.base import BaseCommand, CommandError
 
 from manyi.core.errors import ApplicationError
@@ -25,7 +27,7 @@ def _score(value: str) -> float:
 
 
 class Command(BaseCommand):
-    requires_system_checks: list[str] = []  # no pages served: skip loading every view (3 s)
+    requires_system_checks: ClassVar[list[str]] = []  # no pages served: skip loading every view (3 s)
     help = "Look for likely duplicate customers and list the likeliest pairs."
 
     def add_arguments(self, parser):

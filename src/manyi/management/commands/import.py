@@ -1,7 +1,9 @@
+# noqa: N999 (the command is `manyi import`; Django names commands after their module)
 import csv
 import json
 import time
 from pathlib import Path
+from typing import ClassVar
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,7 +14,7 @@ from manyi.transfer.models import ImportKind, OnDuplicate
 class Command(BaseCommand):
     # The system checks import every URL module and view (3 s); an import
     # run does not serve pages, and `manyi check` still runs them.
-    requires_system_checks: list[str] = []
+    requires_system_checks: ClassVar[list[str]] = []
     help = "Import customers, contacts, interactions or orders from a CSV or XLSX file (or resume an interrupted import)."
 
     def add_arguments(self, parser):
@@ -145,7 +147,15 @@ class Command(BaseCommand):
 
     def _run(self, job, by, batch, import_run):
         from rich.console import Console
-        from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         bytes_based = job.file_format == "csv"
         self.stdout.ending = ""
