@@ -39,6 +39,7 @@ from manyi.accounts.models import NAME_COLUMNS, User, person_name
 from manyi.core.text import format_phone
 from manyi.customers import selectors
 from manyi.customers.models import Customer
+from manyi.transfer.fields import RISKY_STARTS
 
 EXPORT_FIELDS = (
     "name", "kind", "category", "importance", "grade", "depth", "owner", "phone", "mobile", "fax", "email", "wechat",
@@ -53,7 +54,6 @@ FORMATS = ("csv", "xlsx")
 CHUNK_ROWS = 2000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_SHEET_ROWS = 1_048_576  # Excel's limit: a longer list goes on in another sheet
-_RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 _CN_MOBILE_E164_RE = re.compile(r"\+861\d{10}")
 
@@ -119,14 +119,14 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime(_DATETIME_FORMAT)
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_RISKY_STARTS) else text
+    return "'" + text if text.startswith(RISKY_STARTS) else text
 
 
 def csv_chunks(header: list[str], rows: Iterable[list[Any]], *, flush_rows: int = 500) -> Iterator[bytes]:
     """The CSV file's bytes, a few hundred rows at a time: the BOM, the header, the rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([_csv_cell(value) for value in header])  # an imported file's headers can be anything
     yield codecs.BOM_UTF8
     for count, row in enumerate(rows, 1):
         writer.writerow([_csv_cell(value) for value in row])
@@ -170,7 +170,7 @@ def write_xlsx(header: list[str], rows: Iterable[list[Any]], out: IO[bytes], *, 
             return value
         # Control characters are not allowed in the file's XML (imported notes may hold some).
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if not value.startswith(_RISKY_STARTS):
+        if not value.startswith(RISKY_STARTS):
             return value
         written = WriteOnlyCell(sheet, value=value)
         written.data_type = "s"  # openpyxl takes a str starting with "=" for a formula

@@ -39,7 +39,9 @@ _EMAIL_RE = re.compile(r"[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61
 _URL_RE = re.compile(r"(https?://)?[^\s/$.?#][^\s]*\.[^\s]{2,}", re.IGNORECASE)
 _TAG_SPLIT_RE = re.compile(r"[,，;；、|/]")
 TRUE_WORDS = frozenset({"是", "对", "有", "y", "yes", "true", "1", "√", "✓", "key", "关键"})
-_ESCAPED = ("=", "+", "-", "@")
+# What a spreadsheet runs as a formula when a cell starts with it: exports
+# put an apostrophe before such a cell, and imports take it off again.
+RISKY_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 FALSE_WORDS = frozenset({"否", "不是", "无", "n", "no", "false", "0", "×", "✗"})
 
 
@@ -50,7 +52,7 @@ def text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # 13812345678.0 from a spreadsheet's number cell
     out = normalize_text(str(value))
-    if out[:1] == "'" and out[1:2] in _ESCAPED:
+    if out[:1] == "'" and out[1:2] in RISKY_STARTS and out[1:2] != "":
         out = out[1:]  # the apostrophe an export puts before a cell Excel would run as a formula
     return out
 
@@ -70,7 +72,7 @@ def free_text(max_length: int | None = None) -> Parser:
 
     def parse(value: Any) -> str:
         out = "" if value is None else str(value).replace("\r\n", "\n").strip()
-        if out[:1] == "'" and out[1:2] in _ESCAPED:
+        if out[:1] == "'" and out[1:2] in RISKY_STARTS and out[1:2] != "":
             out = out[1:]
         if max_length is not None and len(out) > max_length:
             raise FieldError("too_long", max_length)

@@ -1,5 +1,4 @@
 # noqa: N999 (the command is `manyi import`; Django names commands after their module)
-import csv
 import json
 import time
 from pathlib import Path
@@ -119,9 +118,11 @@ class Command(BaseCommand):
         self._summary(job, seconds)
         if errors:
             from manyi.transfer.engine import report_rows
+            from manyi.transfer.export import csv_chunks
 
-            with open(errors, "w", encoding="utf-8-sig", newline="") as f:
-                csv.writer(f).writerows(report_rows(job))
+            rows = report_rows(job)
+            with open(errors, "wb") as f:
+                f.writelines(csv_chunks(next(rows), rows))
             self.stdout.write(f"Rejected rows written to {errors}.")
         if report_json:
             Path(report_json).write_text(json.dumps({

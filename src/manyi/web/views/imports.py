@@ -5,9 +5,6 @@ download the rejected rows to fix and import again."""
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from manyi.core.errors import ValidationFailed
 from manyi.customers import access
-from manyi.transfer import columns, engine, selectors, services
+from manyi.transfer import columns, engine, export, selectors, services
 from manyi.transfer.models import (
     ImportJob,
     ImportKind,
@@ -45,8 +42,6 @@ ENCODINGS = [
 # The duplicates policy: a short name; the model's label says what it does.
 POLICY_NAMES = {OnDuplicate.SKIP: gettext_lazy("Skip"), OnDuplicate.UPDATE: gettext_lazy("Update"), OnDuplicate.MERGE: gettext_lazy("Merge")}
 STATUS_COLOURS = {ImportStatus.PENDING: "secondary", ImportStatus.RUNNING: "primary", ImportStatus.DONE: "success", ImportStatus.FAILED: "danger"}
-# Cells of the error file that a spreadsheet would run as a formula get Excel's text mark.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def _label(column: columns.Column) -> str:
@@ -312,31 +307,14 @@ def import_again(request, pk):
     return redirect("web:import_detail", pk=fresh.pk)
 
 
-def _csv_cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def _error_file(job: ImportJob):
-    """UTF-8 with a BOM (so Excel reads Chinese), a few hundred rows at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    yield codecs.BOM_UTF8
-    for count, row in enumerate(engine.report_rows(job), 1):
-        writer.writerow([_csv_cell(cell) for cell in row])
-        if count % 500 == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
-
-
 @page
 @require_GET
 def import_errors(request, pk):
     """The rejected rows as they were in the file, with their line and what
     was wrong: the file to fix and import again."""
     job = selectors.import_get(user=request.user, pk=pk)
-    response = StreamingHttpResponse(_error_file(job), content_type="text/csv; charset=utf-8")
+    rows = engine.report_rows(job)
+    response = StreamingHttpResponse(export.csv_chunks(next(rows), rows), content_type="text/csv; charset=utf-8")
     name = _("%(name)s - rejected rows.csv") % {"name": Path(job.original_name).stem or "import"}
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
