@@ -96,7 +96,7 @@ def test_demo_creates_the_database_loads_once_and_prints_the_logins(tmp_path):
     assert "http://127.0.0.1:8000" in first.stdout and DEMO_PASSWORD in first.stdout
     for user in DEMO_USERS:
         assert user.username in first.stdout
-    assert "Loaded 200 customers" in first.stdout
+    assert "Loaded 202 customers" in first.stdout
     database = data_dir / "manyi.sqlite3"
     count = sqlite3.connect(database).execute("select count(*) from customers_customer").fetchone()[0]
 
