@@ -421,79 +421,73 @@ def _service_problems(exc: ApplicationError) -> list[tuple[str, str]]:
     return [(name, "; ".join(str(m) for m in messages)) for name, messages in fields.items()] or [("", exc.message)]
 
 
-class ContactImporter(Importer):
+class _RowByRow(Importer):
+    """Rows that name their customer, each written through its service."""
+
+    FIELDS: tuple[str, ...] = ()
+
+    def __init__(self, job, by, owner):
+        super().__init__(job, by, owner)
+        self.refs = _CustomerRefs(by)
+
+    def process(self, batch, tally):
+        for row in batch:
+            try:
+                data = self.parse(row)
+                customer = self.refs.find(data)
+            except Rejected as exc:
+                tally.reject(row, exc.problems)
+                continue
+            fields = {k: v for k, v in data.items() if k in self.FIELDS and v not in ("", None)}
+            try:
+                with transaction.atomic():
+                    self.take(row, customer, fields, tally)
+            except ApplicationError as exc:
+                tally.reject(row, _service_problems(exc))
+
+    def take(self, row: readers.Row, customer: Customer, fields: dict[str, Any], tally: Tally) -> None:
+        raise NotImplementedError
+
+
+class ContactImporter(_RowByRow):
     FIELDS = ("name", "gender", "title", "department", "phone", "mobile", "email", "wechat", "birthday", "is_key_person", "key_role",
               "influence", "notes")  # fmt: skip
 
-    def __init__(self, job, by, owner):
-        super().__init__(job, by, owner)
-        self.refs = _CustomerRefs(by)
-
-    def process(self, batch, tally):
-        for row in batch:
-            try:
-                data = self.parse(row)
-                customer = self.refs.find(data)
-            except Rejected as exc:
-                tally.reject(row, exc.problems)
-                continue
-            fields = {k: v for k, v in data.items() if k in self.FIELDS and v not in ("", None)}
-            live = Contact.objects.filter(customer=customer, deleted_at__isnull=True)
-            match = next(
-                (c for key in ("mobile", "email") if fields.get(key) for c in live.filter(**{key: fields[key]})[:1]),
-                None,
-            ) or (live.filter(name=fields["name"]).first() if not (fields.get("mobile") or fields.get("email")) else None)
-            try:
-                with transaction.atomic():
-                    if match is None:
-                        contact_create(by=self.by, customer=customer, data=fields)
-                        tally.created += 1
-                        continue
-                    if self.job.on_duplicate == OnDuplicate.SKIP:
-                        tally.duplicate(row, row_message("duplicate", name=match.name, reason=reason_label("contact")), match.pk)
-                        continue
-                    overwrite = self.job.on_duplicate == OnDuplicate.UPDATE
-                    change = {k: v for k, v in fields.items() if overwrite or getattr(match, k) in ("", None)}
-                    contact_update(by=self.by, contact=match, data=change)
-                    tally.updated += 1
-            except ApplicationError as exc:
-                tally.reject(row, _service_problems(exc))
+    def take(self, row, customer, fields, tally):
+        live = Contact.objects.filter(customer=customer, deleted_at__isnull=True)
+        match = next(
+            (c for key in ("mobile", "email") if fields.get(key) for c in live.filter(**{key: fields[key]})[:1]),
+            None,
+        ) or (live.filter(name=fields["name"]).first() if not (fields.get("mobile") or fields.get("email")) else None)
+        if match is None:
+            contact_create(by=self.by, customer=customer, data=fields)
+            tally.created += 1
+        elif self.job.on_duplicate == OnDuplicate.SKIP:
+            tally.duplicate(row, row_message("duplicate", name=match.name, reason=reason_label("contact")), match.pk)
+        else:
+            overwrite = self.job.on_duplicate == OnDuplicate.UPDATE
+            contact_update(by=self.by, contact=match, data={k: v for k, v in fields.items() if overwrite or getattr(match, k) in ("", None)})
+            tally.updated += 1
 
 
-class InteractionImporter(Importer):
+class InteractionImporter(_RowByRow):
     FIELDS = ("kind", "direction", "channel", "occurred_at", "subject", "participants", "text", "outcome")
 
-    def __init__(self, job, by, owner):
-        super().__init__(job, by, owner)
-        self.refs = _CustomerRefs(by)
-        self.zone = timezone.get_current_timezone()
-
-    def process(self, batch, tally):
+    def take(self, row, customer, fields, tally):
         from manyi.interactions.models import Interaction
         from manyi.interactions.services import interaction_create
 
-        for row in batch:
-            try:
-                data = self.parse(row)
-                customer = self.refs.find(data)
-            except Rejected as exc:
-                tally.reject(row, exc.problems)
-                continue
-            fields = {k: v for k, v in data.items() if k in self.FIELDS and v not in ("", None)}
-            if timezone.is_naive(fields["occurred_at"]):
-                fields["occurred_at"] = timezone.make_aware(fields["occurred_at"], self.zone)
-            twin = Interaction.objects.filter(
-                customer=customer, kind=fields["kind"], occurred_at=fields["occurred_at"], text=fields.get("text", ""),
-                subject=fields.get("subject", ""),
-            ).first()  # fmt: skip
-            if twin:
-                tally.duplicate(row, row_message("duplicate", name=customer.name, reason=reason_label("interaction")), twin.pk)
-                continue
-            try:
-                interaction_create(by=self.by, customer=customer, data=fields)
-                tally.created += 1
-            except ApplicationError as exc:
-                tally.reject(row, _service_problems(exc))
+        if timezone.is_naive(fields["occurred_at"]):
+            fields["occurred_at"] = timezone.make_aware(fields["occurred_at"], timezone.get_current_timezone())
+        twin = Interaction.objects.filter(
+            customer=customer, kind=fields["kind"], occurred_at=fields["occurred_at"], text=fields.get("text", ""),
+            subject=fields.get("subject", ""),
+        ).first()  # fmt: skip
+        if twin:
+            tally.duplicate(row, row_message("duplicate", name=customer.name, reason=reason_label("interaction")), twin.pk)
+            return
+        interaction_create(by=self.by, customer=customer, data=fields)
+        tally.created += 1
 
 
 class OrderImporter(Importer):
