@@ -83,6 +83,16 @@ def test_close_addresses_and_one_name_make_a_pair(rep):
     assert DuplicatePair.objects.count() == 1  # an address alone is not enough
 
 
+def test_two_people_of_one_name_are_no_pair_without_more_in_common(rep):
+    make(rep, kind="individual", name="王伟", city="杭州", address="浙江省杭州市西湖区文三路478号")
+    make(rep, kind="individual", name="王伟", city="杭州", address="浙江省杭州市滨江区江南大道3888号")
+    make(rep, kind="enterprise", name="杭州王伟贸易有限公司", city="杭州")
+    make(rep, kind="enterprise", name="杭州王伟贸易有限责任公司", city="杭州")
+    merge.duplicates_scan()
+    assert [p.reasons for p in DuplicatePair.objects.all()] == [["name"]]
+    assert DuplicatePair.objects.get().customer_a.kind == "enterprise"
+
+
 def test_only_managers_and_administrators_scan(rep, manager):
     with pytest.raises(PermissionDenied):
         merge.duplicates_scan(by=rep)

@@ -82,8 +82,13 @@ def _group_pairs(ids: list[int]) -> Iterator[tuple[int, int]]:
 
 
 def _key_groups(column: str) -> Iterator[list[int]]:
-    """Ids of live customers sharing a value of `column`, one list per value."""
+    """Ids of live customers sharing a value of `column`, one list per value.
+    A shared name groups companies only: hundreds of thousands of people are
+    called 王伟, so two private customers of one name are offered as a pair
+    only with more in common (a phone, an e-mail, a close address)."""
     live = _live().exclude(**{f"{column}__in": NOT_KEYS})
+    if column == "name_key":
+        live = live.filter(kind="enterprise")
     shared = live.order_by().values(column).annotate(n=Count("id")).filter(n__gt=1).values(column)
     rows = live.filter(**{f"{column}__in": shared}).order_by(column, "id").values_list(column, "id")
     for _value, group in groupby(rows.iterator(chunk_size=CHUNK), key=itemgetter(0)):
