@@ -77,3 +77,15 @@ def test_initials_are_a_subsequence_of_full_pinyin(name):
     assert len(initials) == sum(1 for ch in name if lazy_pinyin(ch, errors="ignore"))
     it = iter(full)
     assert all(ch in it for ch in initials)
+
+
+@pytest.mark.parametrize("e164", ["+8613812345678", "+8619900001111", "+861088886666", "+8640012345678", "+16502530000", ""])
+def test_format_phone_lays_out_mobiles_as_phonenumbers_does(e164):
+    import phonenumbers
+
+    from manyi.core.text import _formatted
+
+    assert format_phone(e164) == _formatted(e164)
+    if e164.startswith("+861") and len(e164) == 14:
+        national = phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+        assert format_phone(e164) == national

@@ -212,10 +212,3 @@ def test_command_refuses_an_unknown_user_and_format(rep, tmp_path):
         call_command("export", "customers", "--as", "nobody")
     with pytest.raises(CommandError, match="--format"):
         call_command("export", "customers", "--as", "rep", "--out", str(tmp_path / "x.txt"))
-
-
-@pytest.mark.parametrize("e164", ["+8613812345678", "+8619900001111", "+861088886666", "+8640012345678", "+16502530000", ""])
-def test_phones_are_written_as_format_phone_writes_them(e164):
-    from manyi.core.text import format_phone
-
-    assert export.human_phone(e164) == format_phone(e164)

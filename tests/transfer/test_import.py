@@ -15,7 +15,12 @@ from manyi.customers.models import ChangeRecord, Contact, Customer
 from manyi.interactions.models import Interaction
 from manyi.transfer import engine
 from manyi.transfer.models import ImportIssue, ImportJob, ImportStatus
-from manyi.transfer.services import import_claim, import_configure, import_create, import_run
+from manyi.transfer.services import (
+    import_claim,
+    import_configure,
+    import_create,
+    import_run,
+)
 from tests.factories import CustomerFactory
 
 HEADERS = ["客户名称", "客户类型", "等级", "手机", "电话", "邮箱", "统一社会信用代码", "生日", "标签", "备注"]

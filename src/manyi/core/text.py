@@ -185,9 +185,17 @@ def normalize_phone(raw: str, region: str = "CN") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-@lru_cache(maxsize=4096)
 def format_phone(e164: str) -> str:
-    """+8613812345678 -> 138 1234 5678 for Chinese numbers, international format otherwise."""
+    """+8613812345678 -> 138 1234 5678 for Chinese numbers, international format otherwise.
+    A Chinese mobile (most numbers) is laid out directly: phonenumbers'
+    formatter takes about 0.1 ms a number, minutes for a million exported."""
+    if len(e164) == 14 and e164.startswith("+86") and _CN_MOBILE.fullmatch(e164[3:]):
+        return f"{e164[3:6]} {e164[6:10]} {e164[10:]}"
+    return _formatted(e164)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(e164: str) -> str:
     if not e164:
         return ""
     try:

@@ -94,7 +94,6 @@ class Importer:
         self.plan.sort()
         self.width = len(job.headers)
         self.strict_width = job.file_format == "csv"
-        self.required = [c for c in known.values() if c.required and c.name not in {c2.name for _i, c2 in self.plan}]
 
     def parse(self, row: readers.Row) -> dict[str, Any]:
         values = row.values

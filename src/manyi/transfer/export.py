@@ -24,7 +24,6 @@ import codecs
 import csv
 import datetime as dt
 import io
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
@@ -55,20 +54,10 @@ CHUNK_ROWS = 2000
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLSX_SHEET_ROWS = 1_048_576  # Excel's limit: a longer list goes on in another sheet
 _DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
-_CN_MOBILE_E164_RE = re.compile(r"\+861\d{10}")
 
 
 def headers() -> list[str]:
     return [capfirst(str(Customer._meta.get_field(name).verbose_name)) for name in EXPORT_FIELDS]
-
-
-def human_phone(e164: str) -> str:
-    """core.text.format_phone's answer, worked out directly for a Chinese
-    mobile (most numbers): phonenumbers' formatter takes about 0.1 ms a
-    number, minutes for a list of a million customers."""
-    if _CN_MOBILE_E164_RE.fullmatch(e164):
-        return f"{e164[3:6]} {e164[6:10]} {e164[10:]}"
-    return format_phone(e164)
 
 
 def _row(record: dict[str, Any], tags: dict[int, list[str]], labels: dict[str, dict]) -> list[Any]:
@@ -81,7 +70,7 @@ def _row(record: dict[str, Any], tags: dict[int, list[str]], labels: dict[str, d
         if name in _CHOICES:
             return labels[name].get(raw, raw)
         if name in _PHONES:
-            return human_phone(raw)
+            return format_phone(raw)
         if name in _TIMES:
             return timezone.localtime(raw).replace(tzinfo=None)  # spreadsheets know no time zones
         return raw

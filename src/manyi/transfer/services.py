@@ -20,7 +20,7 @@ from manyi.accounts.models import User
 from manyi.core.db import unmapped
 from manyi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from manyi.customers import access
-from manyi.customers.services import customer_keys_backfill
+from manyi.customers.services import _resolve_owner, customer_keys_backfill
 from manyi.transfer import columns, engine, readers
 from manyi.transfer.messages import file_message
 from manyi.transfer.models import ImportJob, ImportKind, ImportStatus, OnDuplicate
@@ -51,13 +51,11 @@ def can_import(user: User, kind: str) -> bool:
 
 
 def _owner(by: User, owner: User | None) -> User:
-    if owner is None or owner == by:
-        return by
-    if not access.assignable_owners(by).filter(pk=owner.pk).exists():
-        raise ValidationFailed(
-            _("You cannot give customers to %(user)s.") % {"user": owner}, fields={"owner": [_("Choose yourself or a member of your team.")]}
-        )
-    return owner
+    errors: dict[str, list[str]] = {}
+    chosen = _resolve_owner(by, owner, errors)
+    if errors:
+        raise ValidationFailed(errors["owner"][0], fields=errors)
+    return chosen
 
 
 def import_create(
