@@ -11,6 +11,11 @@ MANYI_ALLOWED_HOSTS   comma separated, default localhost,127.0.0.1
 MANYI_TIME_ZONE       default Asia/Shanghai
 MANYI_NIGHTLY_AT      local time the worker queues the nightly analytics refresh, default 02:30
 MANYI_IMPORT_STALE_SECONDS  a running import silent this long was interrupted and may be resumed, default 120
+MANYI_COMPLAINT_MAILBOX     imap://user:password@host:port/INBOX (or imaps://): inbound mail there becomes complaints
+MANYI_COMPLAINT_MAIL_OWNER  username who owns customers first met through that mailbox (default: the first administrator)
+MANYI_SLA_SWEEP_SECONDS     how often a worker checks the SLA clocks, default 60
+MANYI_SMTP_URL              smtp://user:password@host:port (smtps:// for TLS): notifications are also e-mailed when set
+MANYI_MAIL_FROM             the From address of those e-mails, default manyi@localhost
 """
 
 import os
@@ -68,6 +73,7 @@ INSTALLED_APPS = [
     "manyi.interactions",
     "manyi.analytics",
     "manyi.transfer",
+    "manyi.service",
     "manyi.web",
     "manyi",
 ]
@@ -185,6 +191,32 @@ MANYI_API_MAX_PAGE_SIZE = 200
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 MANYI_NIGHTLY_AT = os.environ.get("MANYI_NIGHTLY_AT", "02:30")
 MANYI_IMPORT_STALE_SECONDS = float(os.environ.get("MANYI_IMPORT_STALE_SECONDS", "120"))
+
+# Complaints: attachments live outside the static files and are served only
+# to those who may see the complaint.
+MANYI_ATTACHMENT_DIR = DATA_DIR / "attachments"
+MANYI_ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+MANYI_ATTACHMENT_MAX_FILES = 5
+MANYI_COMPLAINT_MAILBOX = os.environ.get("MANYI_COMPLAINT_MAILBOX", "")
+MANYI_COMPLAINT_MAIL_OWNER = os.environ.get("MANYI_COMPLAINT_MAIL_OWNER", "")
+MANYI_SLA_SWEEP_SECONDS = float(os.environ.get("MANYI_SLA_SWEEP_SECONDS", "60"))
+# The public complaint form: posts per client address per 10 minutes, per link per hour.
+MANYI_FORM_LIMIT_CLIENT = 5
+MANYI_FORM_LIMIT_LINK = 30
+
+MANYI_SMTP_URL = os.environ.get("MANYI_SMTP_URL", "")
+MANYI_MAIL_FROM = os.environ.get("MANYI_MAIL_FROM", "manyi@localhost")
+DEFAULT_FROM_EMAIL = MANYI_MAIL_FROM
+if MANYI_SMTP_URL:
+    from urllib.parse import unquote, urlsplit
+
+    _smtp = urlsplit(MANYI_SMTP_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_PORT = _smtp.port or (465 if _smtp.scheme == "smtps" else 25)
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
 
 LOGGING = {
     "version": 1,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,6 +26,37 @@ class Job:
 
 
 JOBS = (Job("analytics.nightly_refresh", lambda: settings.MANYI_NIGHTLY_AT, "manyi.analytics.tasks.refresh_analytics"),)
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """A job queued every `every()` seconds by each running worker's scheduler:
+    its task must be safe to run twice at once (the SLA sweep claims each
+    warning; the mailbox poll files each mail once)."""
+
+    name: str
+    every: Callable[[], float]
+    task: str
+
+
+REPEATS = (
+    Repeat("service.sla_sweep", lambda: settings.MANYI_SLA_SWEEP_SECONDS, "manyi.service.tasks.sla_sweep"),
+    Repeat("service.poll_mailbox", lambda: settings.MANYI_SLA_SWEEP_SECONDS if settings.MANYI_COMPLAINT_MAILBOX else 0, "manyi.service.tasks.poll_mailbox"),
+)
+
+
+def tick_repeats(last: dict[str, float], now: float, repeats: tuple[Repeat, ...] = REPEATS) -> list[str]:
+    """Queue the repeating jobs whose interval has passed since this scheduler
+    last queued them (an interval of 0 turns a job off); returns their names."""
+    queued = []
+    for job in repeats:
+        every = job.every()
+        if every <= 0 or now - last.get(job.name, float("-inf")) < every:
+            continue
+        import_string(job.task).enqueue()
+        last[job.name] = now
+        queued.append(job.name)
+    return queued
 
 
 def _time_of_day(text: str) -> dt.time:
@@ -61,12 +93,14 @@ class Scheduler(threading.Thread):
         super().__init__(name="manyi-scheduler", daemon=True)
         self.every = every
         self.stopped = threading.Event()
+        self.last_repeats: dict[str, float] = {}
 
     def run(self) -> None:
         while not self.stopped.is_set():
             try:
                 for name in tick():
                     logger.info("Queued %s", name)
+                tick_repeats(self.last_repeats, time.monotonic())
             except Exception:
                 logger.exception("The scheduler could not queue its jobs")
             finally:

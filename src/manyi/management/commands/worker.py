@@ -4,7 +4,7 @@ from manyi.core.schedule import Scheduler
 
 
 class Command(db_worker.Command):
-    help = "Run background work: queued tasks, and the nightly jobs (analytics refresh at MANYI_NIGHTLY_AT)."
+    help = "Run background work: queued tasks, the nightly jobs (analytics refresh at MANYI_NIGHTLY_AT) and the repeating ones (SLA sweep, mailbox poll)."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
