@@ -19,16 +19,20 @@ import ctypes
 import imaplib
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
 
 USER = "support@manyi.test"
 # Characters a URL must percent-encode, so mailbox_from_url is tested on them.
@@ -92,6 +96,12 @@ def _config(tmp: Path, port: int, uid: int, gid: int) -> str:
         "mail_fsync = never",
         # No second instance of anything the system's Dovecot may run.
         "instance_name = manyi-test",
+        # "/" between folder levels, as most servers (and mail clients) use;
+        # Maildir++'s default "." would make "投诉/2024" an invalid name.
+        "namespace inbox {",
+        "  inbox = yes",
+        "  separator = /",
+        "}",
         "passdb {",
         "  driver = passwd-file",
         f"  args = scheme=PLAIN username_format=%u {tmp}/passwd",
@@ -178,17 +188,20 @@ class DovecotServer:
         return server
 
     def _launch(self, timeout: float) -> None:
-        check = subprocess.run([DOVECOT, "-c", str(self.config_path), "-n"], capture_output=True, text=True)
+        check = subprocess.run(
+            [DOVECOT, "-c", str(self.config_path), "-n"], check=False, capture_output=True, text=True
+        )
         if check.returncode != 0:
             raise RuntimeError(f"dovecot rejected {self.config_path}:\n{check.stderr.strip()}")
-        self.process = subprocess.Popen(
-            [DOVECOT, "-F", "-c", str(self.config_path)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=(self.root / "stderr.log").open("wb"),
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
+        with (self.root / "stderr.log").open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [DOVECOT, "-F", "-c", str(self.config_path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509 (started from the test session's main thread)
+            )
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
@@ -215,30 +228,44 @@ class DovecotServer:
                 text += path.read_text(encoding="utf-8", errors="replace")
         return "\n".join(text.splitlines()[-lines:]) or "(the log is empty)"
 
+    def doveadm(self, *args: str) -> str:
+        """Run doveadm against this server; return its output."""
+        done = subprocess.run(
+            [DOVEADM, "-c", str(self.config_path), *args], check=False, capture_output=True, text=True, timeout=30
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"doveadm {' '.join(args)} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    @contextlib.contextmanager
+    def imap(self, *, user: str | None = None, password: str | None = None) -> Iterator[imaplib.IMAP4]:
+        """A logged-in imaplib connection to the server, logged out after."""
+        imap = imaplib.IMAP4(self.host, self.port, timeout=10)
+        try:
+            _login(imap, user or self.user, password or self.password)
+            yield imap
+        finally:
+            with contextlib.suppress(OSError, imaplib.IMAP4.error):
+                imap.logout()
+
     def append(self, raw: bytes, *, user: str | None = None, password: str | None = None,
                folder: str = "INBOX") -> str:
-        """Put a message into `folder` as unseen; return its UID (from APPENDUID)."""
-        with imaplib.IMAP4(self.host, self.port, timeout=10) as imap:
-            _login(imap, user or self.user, password or self.password)
+        """Put a message into `folder` (its IMAP name, quoted if need be) as
+        unseen; return its UID, from Dovecot's APPENDUID answer."""
+        with self.imap(user=user, password=password) as imap:
             status, data = imap.append(folder, "", None, raw)
-            if status != "OK":
-                raise RuntimeError(f"APPEND to {folder} failed: {data!r}")
-            imap.logout()
+        if status != "OK":
+            raise RuntimeError(f"APPEND to {folder} failed: {data!r}")
         # [b'[APPENDUID 1700000000 7] Append completed.']
-        text = data[0].decode() if data and data[0] else ""
-        if text.startswith("[APPENDUID "):
-            return text[1:].split("]", 1)[0].split()[2]
-        return ""
+        match = re.match(rb"\[APPENDUID \d+ (\d+)\]", data[0] or b"")
+        return match.group(1).decode() if match else ""
 
     def clear(self, *, folder: str = "INBOX") -> None:
         """Delete every message in `folder`."""
-        with imaplib.IMAP4(self.host, self.port, timeout=10) as imap:
-            _login(imap, self.user, self.password)
+        with self.imap() as imap:
             imap.select(folder)
             imap.uid("STORE", "1:*", "+FLAGS.SILENT", r"(\Deleted)")
             imap.expunge()
-            imap.close()
-            imap.logout()
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -257,7 +284,7 @@ class DovecotServer:
                 os.killpg(process.pid, signal.SIGKILL)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def __enter__(self) -> DovecotServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

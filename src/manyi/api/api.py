@@ -4,6 +4,7 @@ from ninja.renderers import JSONRenderer
 from manyi.api import (
     analytics,
     auth,
+    complaints,
     contacts,
     customers,
     emotion,
@@ -24,7 +25,7 @@ api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
     title="Manyi API",
     version="1",
-    description="满意 CRM: customers, contacts, interactions, the emotion engine, orders and products, and customer value analytics. Get a token from POST /api/v1/auth/token.",
+    description="满意 CRM: customers, contacts, interactions, the emotion engine, orders and products, customer value analytics, and complaints. Get a token from POST /api/v1/auth/token.",
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -38,3 +39,4 @@ api.add_router("/v1", contacts.router)
 api.add_router("/v1/interactions", interactions.router)
 api.add_router("/v1/emotion", emotion.router)
 api.add_router("/v1", analytics.router)
+api.add_router("/v1/complaints", complaints.router)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import contextlib
 import email
 import email.policy
@@ -26,12 +27,12 @@ import html
 import imaplib
 import mimetypes
 import re
-import socket
 import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
 from html.parser import HTMLParser
+from typing import Self
 from urllib.parse import unquote, urlsplit
 
 __all__ = [
@@ -83,8 +84,6 @@ def _codec(charset: str | None) -> str | None:
         return None
     if label in _GB_ALIASES:
         return "gb18030"
-    import codecs
-
     try:
         return codecs.lookup(label).name
     except LookupError:
@@ -236,7 +235,7 @@ def _date(value: str | None) -> datetime:
 _BLOCK_TAGS = frozenset(
     {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "fieldset", "figcaption", "figure",
      "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
-     "section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"}
+     "section", "table", "tbody", "tfoot", "thead", "tr", "ul"}
 )
 # Elements whose content is never text to read.
 _SKIP_TAGS = frozenset({"script", "style", "head", "title", "template", "noscript", "svg", "object", "iframe"})
@@ -352,11 +351,13 @@ def _filename(part: Message) -> str:
 
 
 def _is_attachment(part: Message) -> bool:
+    """A leaf part that is not body text: anything but text/plain and
+    text/html, and those too when marked as an attachment or named."""
     disposition = (part.get("content-disposition") or "").split(";", 1)[0].strip().lower()
     if disposition == "attachment":
         return True
-    if part.get_content_maintype() == "text" and part.get_content_subtype() in ("plain", "html"):
-        return bool(disposition == "inline" and _filename(part)) and False or bool(_filename(part))
+    if part.get_content_type() in ("text/plain", "text/html"):
+        return bool(_filename(part))
     return True
 
 
@@ -485,7 +486,7 @@ class ImapMailbox:
 
     # -- session
 
-    def __enter__(self) -> ImapMailbox:
+    def __enter__(self) -> Self:
         self.open()
         return self
 
@@ -583,12 +584,12 @@ class ImapMailbox:
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, socket.timeout | TimeoutError):
+    if isinstance(exc, TimeoutError):
         return "timed out"
-    text = str(exc.args[0] if len(exc.args) == 1 else exc)
-    if isinstance(exc.args[0] if exc.args else None, bytes):
-        text = exc.args[0].decode("utf-8", "replace")
-    return text or type(exc).__name__
+    arg = exc.args[0] if len(exc.args) == 1 else None
+    if isinstance(arg, bytes):
+        return arg.decode("utf-8", "replace")
+    return str(exc) or type(exc).__name__
 
 
 def _text(data) -> str:
@@ -644,4 +645,4 @@ def mailbox_from_url(url: str, *, timeout: float = 30) -> ImapMailbox:
 
 def _redacted(url: str) -> str:
     """The URL with its password replaced by ***."""
-    return re.sub(r"^([a-zA-Z][\w+.-]*://[^/?#]*?:)[^/?#]*(@[^@/?#]*)", r"\1***\2", url.strip())
+    return re.sub(r"^([a-zA-Z][\w+.-]*://[^:/?#]*:)[^/?#]*(@[^@/?#]*)", r"\1***\2", url.strip())

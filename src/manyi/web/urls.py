@@ -1,5 +1,5 @@
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
 from manyi.web.views import (
     accounts,
@@ -64,4 +64,7 @@ urlpatterns = [
     path("analytics/grades/", analytics.grades, name="analytics_grades"),
     path("analytics/grades/apply/", analytics.grades_apply, name="analytics_grades_apply"),
     path("analytics/grades/<int:pk>/release/", analytics.grade_release, name="analytics_grade_release"),
+    path("", include("manyi.web.urls_complaints")),
+    path("", include("manyi.web.urls_public")),
+    path("", include("manyi.web.urls_dashboards")),
 ]

@@ -1,0 +1,5 @@
+"""Complaints over the API."""
+
+from ninja import Router
+
+router = Router(tags=["complaints"])

@@ -1,0 +1,3 @@
+"""Pages of complaints: see manyi.web.views.dashboards."""
+
+urlpatterns: list = []

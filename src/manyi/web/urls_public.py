@@ -1,0 +1,3 @@
+"""Pages of complaints: see manyi.web.views.public."""
+
+urlpatterns: list = []
