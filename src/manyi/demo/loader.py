@@ -25,6 +25,7 @@ from manyi.analytics.services import analytics_refresh, order_create, product_cr
 from manyi.core.errors import ApplicationError
 from manyi.core.text import pinyin_key
 from manyi.customers.merge import duplicates_scan
+from manyi.demo import complaints as demo_complaints
 from manyi.customers.models import AccessKind, ChangeRecord, Contact, Customer
 from manyi.customers.services import (
     contact_create,
@@ -79,6 +80,7 @@ class DemoSummary:
     contacts: int
     interactions: int
     orders: int
+    complaints: int
     seconds: float
 
 
@@ -106,12 +108,14 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         builder.orders()
         analytics_refresh(trigger="demo")
         duplicates_scan()
+        complaints = demo_complaints.load(rng=builder.rng, now=builder.now, customers=[(c, audience) for c, audience, _contacts in builder.customers_made])
     return DemoSummary(
         users=len(builder.people),
         customers=Customer.objects.count(),
         contacts=Contact.objects.count(),
         interactions=Interaction.objects.count(),
         orders=Order.objects.count(),
+        complaints=complaints,
         seconds=time.perf_counter() - started,
     )
 
