@@ -47,7 +47,8 @@ class Interaction(TimeStampedModel):
     participants = models.CharField(_("participants"), max_length=300, blank=True)
     text = models.TextField(_("content"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("logged by"))
+    # None when the customer's own words came in by themselves (the public complaint form, the mailbox).
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("logged by"))
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
