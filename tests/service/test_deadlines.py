@@ -14,7 +14,14 @@ import pytest
 from django.utils import timezone, translation
 
 from manyi.service import deadlines, services
-from manyi.service.models import Complaint, ComplaintEvent, EventKind, Notification, SlaPolicy, TeamHours
+from manyi.service.models import (
+    Complaint,
+    ComplaintEvent,
+    EventKind,
+    Notification,
+    SlaPolicy,
+    TeamHours,
+)
 from tests.service.helpers import file_complaint
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -205,7 +212,7 @@ def test_two_workers_send_each_warning_and_breach_exactly_once(tmp_path):
         subprocess.Popen(
             [MANYI, "worker", "--batch", "--no-schedule", "--no-startup-delay", "--interval", "0.1", "--worker-id", f"w{i}"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         for i in range(2)
     ]
     outputs = [w.communicate(timeout=240)[0] for w in workers]

@@ -458,6 +458,23 @@ def test_an_unnamed_attachment_gets_a_name():
     assert [a.filename for a in parse_message(msg.as_bytes()).attachments] == ["attachment-1.pdf"]
 
 
+def test_a_forwarded_mail_is_read_with_its_attachments():
+    inner = EmailMessage()
+    inner["From"] = "customer@example.cn"
+    inner["Subject"] = "太慢了"
+    inner.set_content("客户原话：三周还没发货。")
+    inner.add_attachment(b"GIF89a", maintype="image", subtype="gif", filename="单据.gif")
+    outer = EmailMessage()
+    outer["From"] = "rep@manyi.test"
+    outer["Subject"] = "Fwd: 太慢了"
+    outer.set_content("转给客服处理。")
+    outer.add_attachment(inner)
+    mail = parse_message(outer.as_bytes())
+    assert mail.from_address == "rep@manyi.test"
+    assert mail.text == "转给客服处理。\n\n客户原话：三周还没发货。"
+    assert [(a.filename, a.data) for a in mail.attachments] == [("单据.gif", b"GIF89a")]
+
+
 @pytest.mark.parametrize(
     "quote_block",
     [

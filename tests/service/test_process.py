@@ -6,7 +6,13 @@ from django.utils import translation
 
 from manyi.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from manyi.service import services
-from manyi.service.models import ComplaintEvent, EventKind, FeedbackStatus, Notification, Step
+from manyi.service.models import (
+    ComplaintEvent,
+    EventKind,
+    FeedbackStatus,
+    Notification,
+    Step,
+)
 from tests.service.helpers import close_properly, file_complaint
 
 

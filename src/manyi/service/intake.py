@@ -17,11 +17,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manyi.accounts.models import Role, User
-from manyi.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from manyi.core.errors import (
+    ApplicationError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from manyi.customers import access as customer_access
 from manyi.customers.models import Contact, Customer, Kind
 from manyi.service import services, uploads
-from manyi.service.models import Complaint, ComplaintChannel, ComplaintLink, FormAttempt, MailReceipt, Step
+from manyi.service.models import (
+    Complaint,
+    ComplaintChannel,
+    ComplaintLink,
+    FormAttempt,
+    MailReceipt,
+    Step,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +154,11 @@ def mail_receive(*, mail) -> Complaint | None:
     """Turn one inbound e-mail (service.mailbox.InboundMail) into a complaint,
     or into the customer's next message on the open complaint it answers (a
     closed one is reopened by a person, not by mail: it becomes a new
-    complaint). A mail seen before (same Message-ID) is skipped: None."""
+    complaint). A mail seen before (same Message-ID), or one without a
+    sender's address, is skipped: None."""
+    if not mail.from_address or "@" not in mail.from_address:
+        logger.warning("Mail %s has no sender's address; it was not filed", mail.uid)
+        return None
     message_id = mail.message_id or f"uid-{mail.uid}-{hashlib.sha256((mail.from_address + mail.subject + mail.text).encode()).hexdigest()[:24]}"
     with transaction.atomic():
         try:

@@ -373,21 +373,18 @@ def _part_text(part: Message) -> str:
 
 
 def _walk(msg: Message, plain: list[str], htmls: list[str], attachments: list[MailAttachment]) -> None:
+    """Collect body texts and attachments, depth first. A forwarded mail
+    (message/rfc822, which the parser treats as multipart) is walked too: a
+    colleague forwarding a customer's mail files the customer's words."""
     if msg.is_multipart():
         for sub in msg.get_payload():
             if isinstance(sub, Message):
                 _walk(sub, plain, htmls, attachments)
         return
     content_type = msg.get_content_type()
-    if content_type == "message/rfc822" or not _is_attachment(msg):
-        if content_type == "text/plain":
-            plain.append(_part_text(msg))
-            return
-        if content_type == "text/html":
-            htmls.append(_part_text(msg))
-            return
-    if content_type == "message/rfc822":
-        return  # a forwarded mail's own text: read by whoever opens it
+    if not _is_attachment(msg):
+        (plain if content_type == "text/plain" else htmls).append(_part_text(msg))
+        return
     filename = _filename(msg) or f"attachment-{len(attachments) + 1}{mimetypes.guess_extension(content_type) or ''}"
     attachments.append(MailAttachment(filename=filename, content_type=content_type, data=_payload(msg)))
 

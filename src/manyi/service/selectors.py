@@ -14,7 +14,15 @@ from manyi.accounts.models import Role, User
 from manyi.core.errors import NotFound
 from manyi.interactions.models import Direction, EmotionReading
 from manyi.service import access
-from manyi.service.models import Attachment, Complaint, ComplaintEvent, EventKind, FeedbackItem, Notification, Step
+from manyi.service.models import (
+    Attachment,
+    Complaint,
+    ComplaintEvent,
+    EventKind,
+    FeedbackItem,
+    Notification,
+    Step,
+)
 
 SORTS = {
     "risk": ("-risk", "-id"),

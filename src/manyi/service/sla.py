@@ -99,7 +99,7 @@ class WorkCalendar:
         for name in ("day_start", "day_end"):
             value = getattr(self, name)
             if not isinstance(value, time):
-                raise ValueError(f"{name} must be a datetime.time, got {value!r}")
+                raise TypeError(f"{name} must be a datetime.time, got {value!r}")
             if value.tzinfo is not None:
                 raise ValueError(f"{name} must be a local (naive) time; the zone is time_zone={self.time_zone!r}")
         if self.day_end <= self.day_start:
@@ -339,14 +339,14 @@ def _advance(start: int, amount: int, mode: Mode, calendar: WorkCalendar) -> int
 
 def _require_aware(value: datetime, name: str) -> None:
     if not isinstance(value, datetime):
-        raise ValueError(f"{name} must be a datetime, got {value!r}")
+        raise TypeError(f"{name} must be a datetime, got {value!r}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{name} must be an aware datetime (with a time zone), got naive {value.isoformat()}")
 
 
 def _seconds_to_us(seconds: float, name: str) -> int:
     if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise ValueError(f"{name} must be a number of seconds, got {seconds!r}")
+        raise TypeError(f"{name} must be a number of seconds, got {seconds!r}")
     if not math.isfinite(seconds) or seconds < 0:
         raise ValueError(f"{name} must be a finite number of seconds >= 0, got {seconds!r}")
     try:

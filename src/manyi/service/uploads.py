@@ -101,7 +101,7 @@ def store_all(*, complaint, event, files: Any, by) -> list:
             Attachment.objects.create(
                 complaint=complaint, event=event, name=safe_name(upload.name), content_type=content_type,
                 size=len(upload.data), path=relative, uploaded_by=by,
-            )  # fmt: skip
+            )
         )
     return stored
 
