@@ -14,7 +14,13 @@ from manyi.accounts.models import Role, User
 from manyi.customers.models import Customer
 from manyi.service import deadlines, services
 from manyi.service.intake import complaint_link_create
-from manyi.service.models import Complaint, ComplaintEvent, FeedbackItem, SlaPolicy, Step
+from manyi.service.models import (
+    Complaint,
+    ComplaintEvent,
+    FeedbackItem,
+    SlaPolicy,
+    Step,
+)
 
 # (subject, what the customer said, what they want, cause, department, solution)
 CASES = {
