@@ -3,6 +3,7 @@ open one: the polling task against a real local IMAP server (Dovecot)."""
 
 from email.message import EmailMessage
 from email.utils import format_datetime
+from io import StringIO
 from urllib.parse import quote
 
 import pytest
@@ -75,3 +76,23 @@ def test_an_unknown_sender_becomes_a_customer_of_the_mailbox_owner(mailbox_setti
 def test_no_mailbox_configured_does_nothing(settings):
     settings.MANYI_COMPLAINT_MAILBOX = ""
     assert poll_mailbox.call() is None
+
+
+def test_the_command_reads_the_mailbox_once(mailbox_settings, customer):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    mailbox_settings.append(_mail(sender="a@example.cn", subject="投诉", body="退款还没到。", message_id="cmd@example.cn"))
+    out = StringIO()
+    call_command("complaints", "poll-mail", stdout=out)
+    assert "Read 1 mails: 1 filed" in out.getvalue()
+    with pytest.raises(CommandError, match="login as nobody failed"):
+        call_command("complaints", "poll-mail", "--mailbox", f"imap://nobody:wrong@{mailbox_settings.host}:{mailbox_settings.port}/INBOX")
+
+
+def test_the_command_sweeps(db):
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("complaints", "sweep", stdout=out)
+    assert out.getvalue().startswith("Checked 0 open complaints")
