@@ -32,7 +32,7 @@ def _seen(user):
 
 
 def test_each_sees_what_they_should(complaints, rep, rep2, agent, manager, analyst, outsider, admin):
-    names = lambda user: {name for _subject, name in _seen(user)}  # noqa: E731
+    names = lambda user: {name for _subject, name in _seen(user)}
     assert complaints["served"].assignee == agent
     assert names(rep) == {"张三"}
     assert names(rep2) == {"李四", "王五"}
