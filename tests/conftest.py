@@ -66,8 +66,9 @@ def _fresh_count_memo():
 
 @pytest.fixture(autouse=True)
 def _import_files(settings, tmp_path):
-    """Uploaded import files go to the test's own folder."""
+    """Uploaded import files and complaint attachments go to the test's own folder."""
     settings.MANYI_IMPORT_DIR = tmp_path / "imports"
+    settings.MANYI_ATTACHMENT_DIR = tmp_path / "attachments"
 
 
 @pytest.fixture
