@@ -24,9 +24,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture(autouse=True)
-def _english_and_files(settings, tmp_path):
-    """Messages in English; stored files in the test's own folder."""
-    settings.MANYI_ATTACHMENT_DIR = tmp_path / "attachments"
+def _english():
+    """Messages in English."""
     with translation.override("en"):
         yield
 

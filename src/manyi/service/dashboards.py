@@ -15,13 +15,21 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from manyi.accounts.models import User
+from manyi.accounts.models import Role, User
 from manyi.analytics.models import CustomerValue, Order, OrderStatus
 from manyi.customers.access import visible_customers
 from manyi.interactions.models import Direction, Interaction
 from manyi.service import access, causes, controls
 from manyi.service.controls import Period
-from manyi.service.models import Complaint, ComplaintEvent, EventKind, FeedbackItem, FeedbackStatus, RecheckResult, Step
+from manyi.service.models import (
+    Complaint,
+    ComplaintEvent,
+    EventKind,
+    FeedbackItem,
+    FeedbackStatus,
+    RecheckResult,
+    Step,
+)
 
 # A complaint-sounding message is covered by a complaint of the same customer
 # received this close to it.
@@ -84,7 +92,7 @@ def _rechecked() -> Exists:
     reopened_after = ComplaintEvent.objects.filter(complaint_id=OuterRef("complaint_id"), kind=EventKind.REOPENED, at__gt=OuterRef("at"))
     return Exists(
         ComplaintEvent.objects.filter(complaint_id=OuterRef("pk"), kind=EventKind.STEP, step=Step.RECHECKED)
-        .exclude(data__skipped=True)
+        .filter(Q(data__skipped__isnull=True) | Q(data__skipped=False))  # not skipped (exclude() would drop the events without the key)
         .filter(~Exists(reopened_after))
     )
 
@@ -328,3 +336,40 @@ def value_kept(*, user: User, period: Period) -> ValueKept:
         customers=len(last_complaint), at_risk=float(sum(revenue.get(c) or 0 for c in last_complaint)),
         kept_customers=len(kept), kept=float(sum(revenue.get(c) or 0 for c in kept)),
     )  # fmt: skip
+
+
+# --- why each listed complaint is a miss ------------------------------------------------
+
+
+def why_missed(kind: str, complaints: list[Complaint], *, now: dt.datetime | None = None) -> dict[int, list[str]]:
+    """For a page of a drill-down list, each complaint's reasons as codes:
+    no_response, late_response, overdue (handled); closed_unchecked,
+    recheck_overdue (rechecked); no_feedback, feedback_unanswered (fed back)."""
+    now = now or timezone.now()
+    reasons: dict[int, list[str]] = {c.pk: [] for c in complaints}
+    with_items = set(FeedbackItem.objects.filter(complaint_id__in=list(reasons)).values_list("complaint_id", flat=True)) if kind == "fed_back" else set()
+    for c in complaints:
+        why = reasons[c.pk]
+        if kind == "handled":
+            if c.responded_at is None and c.response_due is not None and c.response_due < now:
+                why.append("no_response")
+            if c.responded_at is not None and c.response_due is not None and c.responded_at > c.response_due:
+                why.append("late_response")
+            if not c.is_closed and c.resolution_due is not None and c.resolution_due < now:
+                why.append("overdue")
+        elif kind == "rechecked":
+            why.append("closed_unchecked" if c.is_closed else "recheck_overdue")
+        elif kind == "fed_back":
+            why.append("feedback_unanswered" if c.pk in with_items else "no_feedback")
+    return reasons
+
+
+# --- agent load ---------------------------------------------------------------------------
+
+# This many hostile conversations in a day and someone should take over or have a break.
+HOSTILE_TODAY_LIMIT = 5
+
+
+def can_see_agent_load(user: User) -> bool:
+    """Managers, analysts and administrators (selectors.agent_load answers them only)."""
+    return bool(user and user.is_authenticated and (user.is_admin or user.role in (Role.MANAGER, Role.ANALYST)))
