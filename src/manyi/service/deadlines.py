@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from manyi.service import risk, sla
 from manyi.service.models import (
@@ -168,7 +169,8 @@ def _warn_or_breach(complaint: Complaint, clock: str, now: dt.datetime) -> list[
         return []
     snap = complaint.sla
     left = sla.remaining(due=due, now=now, mode=sla.Mode(snap["mode"]), calendar=work_calendar(snap))
-    what = _("first response") if clock == "response" else _("resolution")
+    what = gettext_lazy("first response") if clock == "response" else gettext_lazy("resolution")
+    due_text = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
     sent: list[str] = []
     if left is not None and left <= snap["warn_seconds"] and left > 0:
         with transaction.atomic():
@@ -177,7 +179,7 @@ def _warn_or_breach(complaint: Complaint, clock: str, now: dt.datetime) -> list[
                 if complaint.assignee_id:
                     notify(
                         user_id=complaint.assignee_id, kind=NotificationKind.WARNING, complaint=complaint,
-                        text=_("%(number)s: the %(what)s is due %(due)s.") % {"number": complaint.number, "what": what, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M")},
+                        message=gettext_noop("%(number)s: the %(what)s is due %(due)s."), params={"number": complaint.number, "what": what, "due": due_text},
                     )  # fmt: skip
                 sent.append(f"{clock}_warning")
     if left is not None and left <= 0:
@@ -185,11 +187,12 @@ def _warn_or_breach(complaint: Complaint, clock: str, now: dt.datetime) -> list[
             if _claim(complaint.pk, f"{clock}_breached_at", now):
                 ComplaintEvent.objects.create(complaint=complaint, kind=EventKind.SLA_BREACH, at=now, data={"clock": clock, "due": due.isoformat()})
                 Complaint.objects.filter(pk=complaint.pk).update(escalated=True)
-                text = _("%(number)s breached its %(what)s deadline (%(due)s) and is escalated to you.") % {
-                    "number": complaint.number, "what": what, "due": timezone.localtime(due).strftime("%Y-%m-%d %H:%M"),
-                }  # fmt: skip
                 for manager_id in managers_of(complaint):
-                    notify(user_id=manager_id, kind=NotificationKind.BREACH, complaint=complaint, text=text)
+                    notify(
+                        user_id=manager_id, kind=NotificationKind.BREACH, complaint=complaint,
+                        message=gettext_noop("%(number)s breached its %(what)s deadline (%(due)s) and is escalated to you."),
+                        params={"number": complaint.number, "what": what, "due": due_text},
+                    )  # fmt: skip
                 sent.append(f"{clock}_breach")
     return sent
 

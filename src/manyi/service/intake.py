@@ -46,10 +46,17 @@ class RateLimited(ApplicationError):
     code = "rate_limited"
 
 
+def can_publish_link(user: User, customer: Customer) -> bool:
+    """Those who may change the customer, and the agents who serve it."""
+    if customer_access.can_edit(user, customer):
+        return True
+    return user.role == Role.SERVICE and customer_access.visible_customers(user).filter(pk=customer.pk).exists()
+
+
 @transaction.atomic
 def complaint_link_create(*, customer: Customer, by: User) -> ComplaintLink:
     """A new public form address for the customer; any earlier one stops working."""
-    if not customer_access.can_edit(by, customer) and not (by.role == Role.SERVICE and customer_access.visible_customers(by).filter(pk=customer.pk).exists()):
+    if not can_publish_link(by, customer):
         raise PermissionDenied(_("You may not publish a complaint form for this customer."))
     now = timezone.now()
     ComplaintLink.objects.filter(customer=customer, revoked_at__isnull=True).update(revoked_at=now)
@@ -70,10 +77,13 @@ def client_key(address: str) -> str:
 
 def _check_rate(link: ComplaintLink, client: str, now: dt.datetime) -> None:
     FormAttempt.objects.filter(at__lt=now - dt.timedelta(hours=2)).delete()
-    recent = FormAttempt.objects.filter(client=client, at__gte=now - dt.timedelta(minutes=10)).count()
+    recent = FormAttempt.objects.filter(client=client, at__gte=now - dt.timedelta(minutes=10))
+    filed, tries = recent.filter(accepted=True).count(), recent.count()
     on_link = FormAttempt.objects.filter(link=link, at__gte=now - dt.timedelta(hours=1)).count()
     FormAttempt.objects.create(link=link, client=client, at=now)
-    if recent >= settings.MANYI_FORM_LIMIT_CLIENT or on_link >= settings.MANYI_FORM_LIMIT_LINK:
+    # Complaints filed count fully; a post sent back for a correction counts a
+    # quarter, so a customer fixing a typo or two is not shut out.
+    if filed >= settings.MANYI_FORM_LIMIT_CLIENT or tries >= 4 * settings.MANYI_FORM_LIMIT_CLIENT or on_link >= settings.MANYI_FORM_LIMIT_LINK:
         raise RateLimited(_("Too many complaints were sent from here in a short time. Please wait ten minutes, or call us."))
 
 
@@ -98,6 +108,11 @@ def public_complaint_submit(*, token: str, client_address: str, data: dict[str, 
         errors.setdefault("email", []).append(_("Enter an e-mail address such as name@example.com."))
     if not phone and not email:
         errors.setdefault("phone", []).append(_("Give a phone number or an e-mail address so we can reach you."))
+    # Everything at once, so a customer corrects the form in one round.
+    services.clean_text(data.get("subject"), field="subject", errors=errors, required=True, max_length=services.MAX_SUBJECT)
+    services.clean_text(data.get("description"), field="description", errors=errors, required=True)
+    services.clean_text(data.get("wants"), field="wants", errors=errors)
+    uploads.check_all(files, errors)
     if errors:
         raise ValidationFailed(_("Please correct the fields marked below."), fields=errors)
     filing = services.Filing(

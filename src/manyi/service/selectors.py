@@ -7,17 +7,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from manyi.accounts.models import Role, User
 from manyi.core.errors import NotFound
+from manyi.customers import access as customer_access
 from manyi.interactions.models import Direction, EmotionReading
 from manyi.service import access
 from manyi.service.models import (
     Attachment,
     Complaint,
     ComplaintEvent,
+    ComplaintLink,
     EventKind,
     FeedbackItem,
     Notification,
@@ -143,7 +146,7 @@ def agent_load(*, user: User, now: dt.datetime | None = None) -> list[dict]:
     """How many hostile conversations each person of the manager's team
     handled today and this week (domain §3, staff emotion): hostile customer
     messages on the complaints assigned to them, and hostile inbound
-    interactions they logged themselves. Managers and administrators only."""
+    interactions they logged themselves. Managers, analysts and administrators only."""
     if not (user.is_admin or user.role in (Role.MANAGER, Role.ANALYST)):
         return []
     now = timezone.localtime(now or timezone.now())
@@ -161,11 +164,19 @@ def agent_load(*, user: User, now: dt.datetime | None = None) -> list[dict]:
                 rows[person_id]["week"] += 1
                 rows[person_id]["today"] += at >= today
 
+    # A hostile message counts for whoever took it down (the conversation was
+    # theirs), or, when it came in by itself (e-mail, the public form), for the
+    # complaint's assignee: handing a complaint over does not move the load.
     on_complaints = ComplaintEvent.objects.filter(kind__in=[EventKind.MESSAGE, EventKind.STEP], interaction__emotion__in=hostile)
-    seen = set(on_complaints.values_list("interaction_id", flat=True))
-    count(on_complaints.values_list("complaint__assignee_id", "at"))
-    count(hostile.exclude(interaction_id__in=seen).filter(interaction__created_by__isnull=False).values_list("interaction__created_by_id", "occurred_at"))
+    count(on_complaints.annotate(person=Coalesce("by_id", "complaint__assignee_id")).values_list("person", "at"))
+    count(hostile.filter(interaction__complaint_events__isnull=True, interaction__created_by__isnull=False).values_list("interaction__created_by_id", "occurred_at"))
     open_counts = Complaint.objects.exclude(status=Step.CLOSED).filter(assignee_id__in=rows).values("assignee_id").annotate(n=Count("id"))
     for row in open_counts:
         rows[row["assignee_id"]]["open"] = row["n"]
     return sorted(rows.values(), key=lambda r: (-r["today"], -r["week"], r["user"].name))
+
+
+def complaint_link_current(*, user: User, customer) -> ComplaintLink | None:
+    """The customer's public complaint form link in use, if the user sees the customer."""
+    visible = customer_access.visible_customers(user).filter(pk=customer.pk)
+    return ComplaintLink.objects.filter(customer=customer, revoked_at__isnull=True, customer__in=visible).order_by("-created_at", "-pk").first()

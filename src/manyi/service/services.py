@@ -16,9 +16,10 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from manyi.accounts.models import Role, User
 from manyi.core.errors import ApplicationError, PermissionDenied, ValidationFailed
@@ -97,9 +98,13 @@ def managers_of(complaint: Complaint) -> list[int]:
     return managers or list(User.objects.filter(is_active=True, role=Role.ADMIN).values_list("pk", flat=True))
 
 
-def notify(*, user_id: int, kind: str, complaint: Complaint | None, text: str) -> Notification:
+def notify(*, user_id: int, kind: str, complaint: Complaint | None, message: str, params: dict[str, Any]) -> Notification:
     """An in-app notification, e-mailed too (after the commit) when an SMTP
-    server is configured and the person has an address."""
+    server is configured and the person has an address. `message` (marked
+    with gettext_noop) is written in the team's language (LANGUAGE_CODE),
+    not in the language of whoever caused it, nor English in a worker."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _(message) % {name: str(value) for name, value in params.items()}
     note = Notification.objects.create(user_id=user_id, kind=kind, complaint=complaint, text=text[:300], created_at=timezone.now())
     if settings.MANYI_SMTP_URL:
         from manyi.service.tasks import email_notification
@@ -219,7 +224,7 @@ def complaint_create(*, by: User | None, filing: Filing) -> Complaint:
     uploads.store_all(complaint=complaint, event=event, files=filing.files, by=by)
     if complaint.assignee_id and complaint.assignee_id != getattr(by, "pk", None):
         notify(user_id=complaint.assignee_id, kind=NotificationKind.ASSIGNED, complaint=complaint,
-               text=_("New complaint %(number)s from %(customer)s: %(subject)s") % {"number": complaint.number, "customer": filing.customer.name, "subject": subject})  # fmt: skip
+               message=gettext_noop("New complaint %(number)s from %(customer)s: %(subject)s"), params={"number": complaint.number, "customer": filing.customer.name, "subject": subject})  # fmt: skip
     return complaint
 
 
@@ -257,7 +262,7 @@ def complaint_message(*, complaint: Complaint, text: str, by: User | None = None
     _save(complaint, "escalation", "intensity", "cause", "paused_at", "resolution_due")
     if complaint.assignee_id and complaint.assignee_id != getattr(by, "pk", None):
         notify(user_id=complaint.assignee_id, kind=NotificationKind.REPLIED, complaint=complaint,
-               text=_("%(number)s: the customer wrote again.") % {"number": complaint.number})  # fmt: skip
+               message=gettext_noop("%(number)s: the customer wrote again."), params={"number": complaint.number})  # fmt: skip
     return event
 
 
@@ -471,7 +476,7 @@ def complaint_escalate(*, complaint: Complaint, by: User, reason: str) -> Compla
     for manager_id in managers:
         if manager_id != by.pk:
             notify(user_id=manager_id, kind=NotificationKind.ESCALATED, complaint=complaint,
-                   text=_("%(number)s escalated by %(by)s: %(reason)s") % {"number": complaint.number, "by": by.name, "reason": reason})  # fmt: skip
+                   message=gettext_noop("%(number)s escalated by %(by)s: %(reason)s"), params={"number": complaint.number, "by": by.name, "reason": reason})  # fmt: skip
     return complaint
 
 
@@ -510,7 +515,7 @@ def complaint_assign(*, complaint: Complaint, by: User, assignee: User) -> Compl
     _save(complaint, "assignee")
     if assignee.pk != by.pk:
         notify(user_id=assignee.pk, kind=NotificationKind.ASSIGNED, complaint=complaint,
-               text=_("%(by)s gave you complaint %(number)s: %(subject)s") % {"by": by.name, "number": complaint.number, "subject": complaint.subject})  # fmt: skip
+               message=gettext_noop("%(by)s gave you complaint %(number)s: %(subject)s"), params={"by": by.name, "number": complaint.number, "subject": complaint.subject})  # fmt: skip
     return complaint
 
 
@@ -543,7 +548,8 @@ def feedback_create(*, complaint: Complaint, by: User, department: str, summary:
     _event(complaint, EventKind.FEEDBACK, by=by, notes=summary, data={"item": item.pk, "department": department, "status": FeedbackStatus.OPEN})
     if recipient is not None and recipient.pk != by.pk:
         notify(user_id=recipient.pk, kind=NotificationKind.FEEDBACK, complaint=complaint,
-               text=_("Feedback from complaint %(number)s for %(department)s: %(summary)s") % {"number": complaint.number, "department": item.get_department_display(), "summary": summary[:120]})  # fmt: skip
+               message=gettext_noop("Feedback from complaint %(number)s for %(department)s: %(summary)s"),
+               params={"number": complaint.number, "department": Department(department).label, "summary": summary[:120]})  # fmt: skip
     return item
 
 

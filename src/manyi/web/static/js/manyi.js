@@ -126,7 +126,7 @@
       series: spec.series.map(function (s) {
         return {
           type: s.line ? "line" : "bar", name: s.name, data: s.data, yAxisIndex: spec.horizontal ? 0 : s.axis || 0,
-          showSymbol: false, barMaxWidth: 36,
+          showSymbol: false, barMaxWidth: 36, stack: s.stack,
           tooltip: {valueFormatter: function (v) { return number(v, s.format); }}
         };
       })
