@@ -37,7 +37,7 @@ def test_risk_stays_between_0_and_100(escalation, intensity, severity, clv, rema
         (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "image/webp"),
         (b"%PDF-1.7\n", "application/pdf"),
         ("订单号 20261128，漏水照片见附件".encode("gbk"), "text/plain"),
-        ("plain notes".encode(), "text/plain"),
+        (b"plain notes", "text/plain"),
         (b"MZ\x90\x00\x03\x00\x00\x00", None),  # a Windows program
         (b"<html><script>alert(1)</script></html>", None),
         (b"<svg onload=alert(1)>", None),

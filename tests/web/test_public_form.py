@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from manyi.core.errors import NotFound
 from manyi.service import intake, selectors, uploads
-from manyi.service.models import Attachment, Complaint, ComplaintLink, FormAttempt
+from manyi.service.models import Attachment, Complaint, ComplaintLink
 
 pytestmark = pytest.mark.django_db
 
