@@ -127,7 +127,7 @@ class TestCustomerList:
         with CaptureQueriesContext(connection) as queries:
             body = client.get(reverse("web:customer_list"), {"page": 3}).content.decode()
         assert "12 customers" in body and "Page 3 of 3" in body and body.count('<tr>') == 3  # header + 2 rows
-        assert len(queries) == 3  # session, user, and the count with the page's rows, owners and tags
+        assert len(queries) == 4  # session, user, the count with the page's rows, owners and tags, and the bell's unread notifications
         selected = next(q["sql"] for q in first.captured_queries if "OFFSET 10" in q["sql"])
         assert "notes" not in selected and "health_notes" not in selected
 

@@ -7,7 +7,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from manyi.accounts.selectors import active_user_get
-from manyi.analytics import selectors as value_selectors, services as value_services
+from manyi.analytics import selectors as value_selectors
+from manyi.analytics import services as value_services
 from manyi.core.errors import ValidationFailed
 from manyi.customers import access, selectors, services, styles
 from manyi.customers.models import Customer, CustomerAccess
@@ -20,6 +21,7 @@ from manyi.web.pagination import paginate
 from manyi.web.profile import profile_sections
 from manyi.web.views.analytics import value_card
 from manyi.web.views.orders import order_rows
+from manyi.web.views.public import link_panel
 
 
 def list_filters(request) -> selectors.CustomerFilters:
@@ -148,6 +150,7 @@ def detail_context(request, customer, *, interaction_form=None):
         "recent_orders": order_rows(value_selectors.order_list(user=user, customer=customer)[:3]),
         "can_enter_orders": value_services.can_enter_orders(user),
     }
+    context.update(link_panel(user, customer))
     if can_edit:
         context["grant_users"] = overview.grant_choices
         context["grant_kinds"] = CustomerAccess.choice_labels("kind").items()
