@@ -13,6 +13,8 @@ from manyi.core.errors import ValidationFailed
 from manyi.customers import access, selectors, services, styles
 from manyi.customers.models import Customer, CustomerAccess
 from manyi.interactions.selectors import customer_overview, customer_timeline
+from manyi.service import selectors as complaint_selectors
+from manyi.service.selectors import ComplaintFilters
 from manyi.web.emotion import emotion_panel
 from manyi.web.errors import add_service_errors, page, require
 from manyi.web.forms import CustomerForm, GrantForm
@@ -151,6 +153,7 @@ def detail_context(request, customer, *, interaction_form=None):
         "can_enter_orders": value_services.can_enter_orders(user),
     }
     context.update(link_panel(user, customer))
+    context["complaints"] = list(complaint_selectors.complaint_list(user=user, filters=ComplaintFilters(status="all", customer=customer.pk, sort="newest"))[:5])
     if can_edit:
         context["grant_users"] = overview.grant_choices
         context["grant_kinds"] = CustomerAccess.choice_labels("kind").items()
