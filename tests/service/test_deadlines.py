@@ -226,3 +226,15 @@ def test_two_workers_send_each_warning_and_breach_exactly_once(tmp_path):
     # the manager told of the breach
     assert notes == [("boss", "breach"), ("rep", "warning")], notes
     assert events == [("sla_breach", 1), ("sla_warning", 1)], events
+
+
+def test_a_closed_complaint_keeps_its_deadline(customer, rep, manager, clock):
+    from tests.service.helpers import close_properly
+
+    clock.set(at(2026, 11, 2, 9, 0))
+    complaint = close_properly(file_complaint(customer, by=rep), by=rep, recipient=manager)
+    due = complaint.resolution_due
+    assert due == at(2026, 11, 5, 9, 0)
+    deadlines.set_deadlines(complaint)
+    assert complaint.resolution_due == due
+    assert deadlines.clock_state(complaint)["resolution_remaining"] > 0

@@ -103,10 +103,11 @@ def set_deadlines(complaint: Complaint) -> None:
     when it is filed and when its clock starts again; a page only reads them."""
     snap = complaint.sla
     mode, cal = sla.Mode(snap["mode"]), work_calendar(snap)
+    pauses = pauses_of(complaint)
+    if complaint.is_closed and pauses and pauses[-1].end is None:
+        pauses = pauses[:-1]  # a closed complaint's clock stopped because it is done: its deadline stands
     complaint.response_due = sla.due_at(started=complaint.received_at, target_seconds=snap["response_seconds"], pauses=[], mode=mode, calendar=cal)
-    complaint.resolution_due = sla.due_at(
-        started=complaint.received_at, target_seconds=snap["resolution_seconds"], pauses=pauses_of(complaint), mode=mode, calendar=cal
-    )
+    complaint.resolution_due = sla.due_at(started=complaint.received_at, target_seconds=snap["resolution_seconds"], pauses=pauses, mode=mode, calendar=cal)
 
 
 def clock_state(complaint: Complaint, now: dt.datetime | None = None) -> dict:

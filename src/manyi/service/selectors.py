@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,7 +29,7 @@ from manyi.service.models import (
 
 SORTS = {
     "risk": ("-risk", "-id"),
-    "due": ("resolution_due", "id"),
+    "due": (F("resolution_due").asc(nulls_last=True), "id"),  # paused ones (no deadline) last on both databases
     "newest": ("-received_at", "-id"),
     "oldest": ("received_at", "id"),
 }
