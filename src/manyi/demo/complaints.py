@@ -71,7 +71,7 @@ def load(*, rng: random.Random, now: dt.datetime, customers: list[tuple[Customer
                                    severity=severity, received_at=received, reporter_name=customer.name if channel == "web" else ""),
         )  # fmt: skip
         _handle(complaint, rng=rng, age_days=age_days, wants=wants, cause=cause, department=department, solution=solution, index=index)
-        _spread_times(complaint, received=received, now=now)
+        _spread_times(complaint, received=received, now=now, hours_apart=12 if index % 4 == 0 else 5)
         made += 1
     for customer, _audience in rng.sample(customers, 3):
         complaint_link_create(customer=customer, by=customer.owner)
@@ -118,12 +118,13 @@ def _handle(complaint: Complaint, *, rng: random.Random, age_days: float, wants:
     services.complaint_step(complaint=complaint, by=by, step=Step.CLOSED, notes="已回访并向责任部门反馈")
 
 
-def _spread_times(complaint: Complaint, *, received: dt.datetime, now: dt.datetime) -> None:
+def _spread_times(complaint: Complaint, *, received: dt.datetime, now: dt.datetime, hours_apart: float) -> None:
     """Move the complaint's events from "now" to hours after it was received,
-    in their order, and the times the complaint keeps with them."""
+    at most `hours_apart` apart (most closed in time, some late), in their
+    order, and the times the complaint keeps with them."""
     events = list(ComplaintEvent.objects.filter(complaint=complaint).order_by("at", "id"))
     span = (now - received).total_seconds()
-    step = min(span / (len(events) + 1), 20 * 3600)
+    step = min(span / (len(events) + 1), hours_apart * 3600)
     times = {}
     for n, event in enumerate(events):
         moment = received if n == 0 else received + dt.timedelta(seconds=step * n)
