@@ -115,6 +115,13 @@ def feedback_list(*, user: User, status: str = "") -> QuerySet[FeedbackItem]:
     return qs.filter(status=status) if status else qs
 
 
+def feedback_for(*, user: User, complaint: Complaint) -> list[FeedbackItem]:
+    """A complaint's feedback items, oldest first, for one who sees the complaint."""
+    if not access.can_see(user, complaint):
+        raise NotFound(_("Complaint not found."))
+    return list(complaint.feedback_items.select_related("recipient", "complaint").order_by("created_at", "id"))
+
+
 def feedback_get(*, user: User, pk: Any) -> FeedbackItem:
     try:
         pk = int(pk)
@@ -180,3 +187,17 @@ def complaint_link_current(*, user: User, customer) -> ComplaintLink | None:
     """The customer's public complaint form link in use, if the user sees the customer."""
     visible = customer_access.visible_customers(user).filter(pk=customer.pk)
     return ComplaintLink.objects.filter(customer=customer, revoked_at__isnull=True, customer__in=visible).order_by("-created_at", "-pk").first()
+
+
+def people_names(ids) -> dict[int, str]:
+    """Colleagues' names for the "assigned" events of a timeline the user
+    already sees (names only: the timeline says who had the complaint before)."""
+    wanted = {i for i in ids if isinstance(i, int)}
+    return {u.pk: u.name for u in User.objects.filter(pk__in=wanted)} if wanted else {}
+
+
+def feedback_recipients() -> list[tuple[int, str]]:
+    """Who a feedback item may go to: any active colleague who is not read-only
+    (the responsible department is often outside the complaint's team)."""
+    people = User.objects.filter(is_active=True).exclude(role=Role.ANALYST).select_related("team").order_by("team__name", "display_name", "username")
+    return [(p.pk, f"{p.name} · {p.team.name}" if p.team else p.name) for p in people]

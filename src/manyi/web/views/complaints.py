@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from manyi.accounts.models import Role, User
+from manyi.accounts.models import User
 from manyi.accounts.selectors import active_user_get
 from manyi.core.errors import (
     ApplicationError,
@@ -370,15 +370,8 @@ def reading_badges(interaction) -> ReadingBadges | None:
     )  # fmt: skip
 
 
-def _names(ids) -> dict[int, str]:
-    """Colleagues' names for the "assigned" events (names only, of anyone: the
-    timeline says who had the complaint before)."""
-    wanted = {i for i in ids if isinstance(i, int)}
-    return {u.pk: u.name for u in User.objects.filter(pk__in=wanted)} if wanted else {}
-
-
 def event_views(events: list[ComplaintEvent]) -> list[EventView]:
-    names = _names([v for e in events if e.kind == EventKind.ASSIGNED for v in (e.data.get("from"), e.data.get("to"))])
+    names = selectors.people_names([v for e in events if e.kind == EventKind.ASSIGNED for v in (e.data.get("from"), e.data.get("to"))])
     views = []
     for e in events:
         view = EventView(event=e, icon=EVENT_ICONS.get(e.kind, "bi-dot"), title=e.get_kind_display(), by=e.by.name if e.by else "")
@@ -459,18 +452,12 @@ def _assignees(user: User, complaint: Complaint) -> list[tuple[int, str]]:
     return [(p.pk, p.name) for p in people]
 
 
-def _colleagues() -> list[tuple[int, str]]:
-    """Who a feedback item may go to: any active colleague who is not read-only."""
-    people = User.objects.filter(is_active=True).exclude(role=Role.ANALYST).select_related("team").order_by("team__name", "display_name", "username")
-    return [(p.pk, f"{p.name} · {p.team.name}" if p.team else p.name) for p in people]
-
-
 def detail_context(request, complaint: Complaint, *, open_panel: str = "", **forms) -> dict:
     user = request.user
     events = selectors.complaint_events(user=user, complaint=complaint)
     can_handle = access.can_handle(user, complaint)
     can_override = access.can_override(user, complaint)
-    feedback_items = list(complaint.feedback_items.select_related("recipient", "complaint").order_by("created_at", "id"))
+    feedback_items = selectors.feedback_for(user=user, complaint=complaint)
     clock = deadlines.clock_state(complaint)
     reading = services.latest_reading(complaint)
     customer = complaint.customer
@@ -516,7 +503,7 @@ def detail_context(request, complaint: Complaint, *, open_panel: str = "", **for
         context["pause_form"] = forms.get("pause_form") or ReasonForm(auto_id="pause-%s", label=_("What you are waiting for"))
         context["escalate_form"] = forms.get("escalate_form") or ReasonForm(auto_id="escalate-%s", label=_("Why it needs a manager"))
         context["reopen_form"] = forms.get("reopen_form") or ReasonForm(auto_id="reopen-%s", label=_("Why it is reopened"))
-        context["feedback_form"] = forms.get("feedback_form") or FeedbackForm(initial={"department": complaint.department}, people=_colleagues())
+        context["feedback_form"] = forms.get("feedback_form") or FeedbackForm(initial={"department": complaint.department}, people=selectors.feedback_recipients())
     if can_override:
         context["assign_form"] = forms.get("assign_form") or AssignForm(initial={"assignee": complaint.assignee_id}, people=_assignees(user, complaint))
     close_form = forms.get("feedback_close_form")
@@ -742,7 +729,7 @@ def complaint_assign(request, pk):
 @require_POST
 def complaint_feedback_new(request, pk):
     complaint = _handled(request, pk)
-    form = FeedbackForm(request.POST, people=_colleagues())
+    form = FeedbackForm(request.POST, people=selectors.feedback_recipients())
 
     def call(data):
         recipient = None
