@@ -424,6 +424,15 @@ def complaint_step(*, complaint: Complaint, by: User, step: str, notes: str = ""
     return complaint
 
 
+def _reason(text: str, *, max_length: int, missing: str) -> str:
+    """The reason an action needs, cleaned; ValidationFailed (with `missing` as its message) when blank or too long."""
+    errors: dict[str, list[str]] = {}
+    reason = clean_text(text, field="reason", errors=errors, required=True, max_length=max_length)
+    if errors:
+        raise ValidationFailed(missing, fields=errors)
+    return reason
+
+
 def _resume(complaint: Complaint, *, by: User | None, at: dt.datetime) -> None:
     _event(complaint, EventKind.RESUMED, by=by, at=at)
     complaint.paused_at = None
@@ -435,10 +444,7 @@ def complaint_pause(*, complaint: Complaint, by: User, reason: str) -> Complaint
     """Stop the resolution clock while waiting for the customer."""
     _check_handle(by, complaint)
     complaint = _lock(complaint)
-    errors: dict[str, list[str]] = {}
-    reason = clean_text(reason, field="reason", errors=errors, required=True, max_length=500)
-    if errors:
-        raise ValidationFailed(_("Say what you are waiting for."), fields=errors)
+    reason = _reason(reason, max_length=500, missing=_("Say what you are waiting for."))
     if complaint.is_closed or complaint.paused_at is not None:
         raise ApplicationError(_("The clock is not running."), code="not_running")
     now = timezone.now()
@@ -465,10 +471,7 @@ def complaint_escalate(*, complaint: Complaint, by: User, reason: str) -> Compla
     """Hand the complaint up to the team's managers, with the reason."""
     _check_handle(by, complaint)
     complaint = _lock(complaint)
-    errors: dict[str, list[str]] = {}
-    reason = clean_text(reason, field="reason", errors=errors, required=True, max_length=1000)
-    if errors:
-        raise ValidationFailed(_("Give the reason for escalating."), fields=errors)
+    reason = _reason(reason, max_length=1000, missing=_("Give the reason for escalating."))
     managers = managers_of(complaint)
     _event(complaint, EventKind.ESCALATED, by=by, notes=reason, data={"to": managers})
     complaint.escalated = True
@@ -486,10 +489,7 @@ def complaint_reopen(*, complaint: Complaint, by: User, reason: str) -> Complain
     is due) and must be rechecked and fed back again before it closes."""
     _check_handle(by, complaint)
     complaint = _lock(complaint)
-    errors: dict[str, list[str]] = {}
-    reason = clean_text(reason, field="reason", errors=errors, required=True, max_length=1000)
-    if errors:
-        raise ValidationFailed(_("Give the reason for reopening."), fields=errors)
+    reason = _reason(reason, max_length=1000, missing=_("Give the reason for reopening."))
     if not complaint.is_closed:
         raise ApplicationError(_("Only a closed complaint can be reopened."), code="not_closed")
     now = timezone.now()
