@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "manyi.analytics",
     "manyi.transfer",
     "manyi.service",
+    "manyi.sales",
     "manyi.web",
     "manyi",
 ]

@@ -7,10 +7,13 @@ from manyi.api import (
     complaints,
     contacts,
     customers,
+    deals,
     emotion,
     errors,
     exports,
     interactions,
+    quotes,
+    visits,
 )
 
 
@@ -25,7 +28,7 @@ api = NinjaAPI(
     renderer=Utf8JSONRenderer(),
     title="Manyi API",
     version="1",
-    description="满意 CRM: customers, contacts, interactions, the emotion engine, orders and products, customer value analytics, and complaints. Get a token from POST /api/v1/auth/token.",
+    description="满意 CRM: customers, contacts, interactions, the emotion engine, orders and products, customer value analytics, complaints, and sales work (deals, quotes, visit plans). Get a token from POST /api/v1/auth/token.",
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -40,3 +43,6 @@ api.add_router("/v1/interactions", interactions.router)
 api.add_router("/v1/emotion", emotion.router)
 api.add_router("/v1", analytics.router)
 api.add_router("/v1/complaints", complaints.router)
+api.add_router("/v1/sales", deals.router)
+api.add_router("/v1/sales/quotes", quotes.router)
+api.add_router("/v1/sales/visits", visits.router)

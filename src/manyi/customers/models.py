@@ -123,6 +123,9 @@ class Customer(TimeStampedModel):
     city = models.CharField(_("city"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    # Where the rep drives to (WGS-84 degrees), for visit routes.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
 
     # Enterprise profile
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
@@ -169,6 +172,11 @@ class Customer(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(grade__in=["A", "B", "C", "D"]), name="customer_grade_valid"),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90, latitude__lte=90) & Q(longitude__gte=-180, longitude__lte=180)),
+                name="customer_coordinates_valid",
+            ),
         ]
 
     def __str__(self) -> str:

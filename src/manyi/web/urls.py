@@ -67,4 +67,7 @@ urlpatterns = [
     path("", include("manyi.web.urls_complaints")),
     path("", include("manyi.web.urls_public")),
     path("", include("manyi.web.urls_dashboards")),
+    path("", include("manyi.web.urls_sales")),
+    path("", include("manyi.web.urls_quotes")),
+    path("", include("manyi.web.urls_visits")),
 ]

@@ -1,0 +1,5 @@
+"""Sales work (deals)."""
+
+from ninja import Router
+
+router = Router(tags=["deals"])

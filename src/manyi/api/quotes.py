@@ -1,0 +1,5 @@
+"""Sales work (quotes)."""
+
+from ninja import Router
+
+router = Router(tags=["quotes"])

@@ -1,0 +1,5 @@
+"""Sales work (visits)."""
+
+from ninja import Router
+
+router = Router(tags=["visits"])

@@ -1,0 +1,3 @@
+"""Pages of sales work (quotes): see manyi.web.views.quotes."""
+
+urlpatterns: list = []

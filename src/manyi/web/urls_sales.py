@@ -1,0 +1,3 @@
+"""Pages of sales work (sales): see manyi.web.views.sales."""
+
+urlpatterns: list = []

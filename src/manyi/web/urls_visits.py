@@ -1,0 +1,3 @@
+"""Pages of sales work (visits): see manyi.web.views.visits."""
+
+urlpatterns: list = []
