@@ -146,6 +146,12 @@ def _json(value: Any) -> Any:
     return str(value) if isinstance(value, Decimal | dt.date) else value
 
 
+def deal_owner_for(*, by: User, customer: Customer) -> User:
+    """Who owns a deal `by` opens: a rep or agent themselves, a manager or an
+    administrator the customer's owner."""
+    return by if by.role in (Role.SALES, Role.SERVICE) else customer.owner
+
+
 @transaction.atomic
 def deal_create(*, by: User, customer: Customer, data: dict[str, Any]) -> Deal:
     """Open a deal on a customer `by` may see. A rep owns what they open; a
@@ -156,7 +162,7 @@ def deal_create(*, by: User, customer: Customer, data: dict[str, Any]) -> Deal:
         raise PermissionDenied(_("Your role may not open deals."))
     if not customer_access.visible_customers(by).filter(pk=customer.pk).exists():
         raise PermissionDenied(_("You may not open deals for this customer."))
-    owner = by if by.role in (Role.SALES, Role.SERVICE) else customer.owner
+    owner = deal_owner_for(by=by, customer=customer)
     errors: dict[str, list[str]] = {}
     if customer.deleted_at is not None:
         errors.setdefault("customer", []).append(_("This customer is deleted."))

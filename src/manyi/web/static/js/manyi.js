@@ -231,4 +231,43 @@
       if (first) first.classList.add("just-added");
     }
   });
+  // The pipeline board: drag a deal card onto another column. What gets sent
+  // is the card's own "Move" form (the keyboard way) with the column's stage.
+  var dragged = null;
+  function clearDropTargets() {
+    document.querySelectorAll(".pipeline-column.drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
+  }
+  document.addEventListener("dragstart", function (event) {
+    var card = event.target.closest && event.target.closest(".deal-card");
+    if (!card) return;
+    dragged = card;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", card.dataset.deal);
+    card.classList.add("dragging");
+  });
+  document.addEventListener("dragend", function () {
+    if (dragged) dragged.classList.remove("dragging");
+    dragged = null;
+    clearDropTargets();
+  });
+  document.addEventListener("dragover", function (event) {
+    var column = dragged && event.target.closest && event.target.closest(".pipeline-column");
+    if (!column) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    if (!column.classList.contains("drop-target")) {
+      clearDropTargets();
+      column.classList.add("drop-target");
+    }
+  });
+  document.addEventListener("drop", function (event) {
+    var column = dragged && event.target.closest && event.target.closest(".pipeline-column");
+    if (!column) return;
+    event.preventDefault();
+    var form = dragged.querySelector("form.deal-move-form");
+    clearDropTargets();
+    if (!form || form.querySelector("select[name=stage]").value === column.dataset.stage) return;
+    form.querySelector("select[name=stage]").value = column.dataset.stage;
+    if (window.htmx) window.htmx.trigger(form, "submit"); else form.submit();
+  });
 })();
