@@ -156,6 +156,8 @@ class CustomerPatch(InputSchema):
     city: str = Field(None, max_length=_c("city"))
     address: str = Field(None, max_length=_c("address"))
     postal_code: str = Field(None, max_length=_c("postal_code"))
+    latitude: float | None = Field(None, ge=-90, le=90, description="WGS-84 degrees, for visit routes; give both or neither.")
+    longitude: float | None = Field(None, ge=-180, le=180)
 
     credit_code: str = Field(None, max_length=_c("credit_code"))
     enterprise_type: str = Field(None, max_length=_c("enterprise_type"))
@@ -247,6 +249,8 @@ class CustomerOut(CustomerListItem):
     province: str
     address: str
     postal_code: str
+    latitude: float | None
+    longitude: float | None
     credit_code: str
     enterprise_type: str
     ownership: str

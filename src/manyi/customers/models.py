@@ -1,6 +1,7 @@
 """Customers (domain §1) and their contacts, tags, sharing and change history."""
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -123,9 +124,10 @@ class Customer(TimeStampedModel):
     city = models.CharField(_("city"), max_length=32, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
-    # Where the rep drives to (WGS-84 degrees), for visit routes.
-    latitude = models.FloatField(_("latitude"), null=True, blank=True)
-    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    # Where the rep drives to (WGS-84 degrees), for visit routes. The columns
+    # check their ranges (migration 0010); services.coordinates_error the pair.
+    latitude = models.FloatField(_("latitude"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.FloatField(_("longitude"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)])
 
     # Enterprise profile
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
@@ -172,11 +174,6 @@ class Customer(TimeStampedModel):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(grade__in=["A", "B", "C", "D"]), name="customer_grade_valid"),
-            models.CheckConstraint(
-                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
-                | (Q(latitude__gte=-90, latitude__lte=90) & Q(longitude__gte=-180, longitude__lte=180)),
-                name="customer_coordinates_valid",
-            ),
         ]
 
     def __str__(self) -> str:

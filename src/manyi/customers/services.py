@@ -34,7 +34,7 @@ from manyi.customers.models import (
 CUSTOMER_FIELDS = (
     "kind", "name", "category", "importance", "grade", "depth", "notes", "social_style", "temperament",
     "phone", "mobile", "fax", "email", "wechat", "website", "province", "city", "address", "postal_code",
-    "credit_code", "enterprise_type", "ownership", "industry", "registered_capital", "market_value",
+    "latitude", "longitude", "credit_code", "enterprise_type", "ownership", "industry", "registered_capital", "market_value",
     "employee_count", "leader_name", "leader_background", "marketing_head", "purchasing_head",
     "annual_sales", "business_volume",
     "gender", "birthday", "marital_status", "family_notes", "occupation", "position", "professional_title",
@@ -119,6 +119,13 @@ def _validate_credit_code(customer: Customer, errors: dict[str, list[str]]) -> N
         errors.setdefault("credit_code", []).append(message)
 
 
+def _validate_coordinates(customer: Customer, errors: dict[str, list[str]]) -> None:
+    """A place is both its latitude and its longitude, or neither."""
+    if (customer.latitude is None) != (customer.longitude is None) and "latitude" not in errors and "longitude" not in errors:
+        missing = "longitude" if customer.longitude is None else "latitude"
+        errors.setdefault(missing, []).append(_("Give both the latitude and the longitude, or neither."))
+
+
 def _snapshot(instance, fields: tuple[str, ...]) -> dict[str, str]:
     return {f: _display(getattr(instance, f)) for f in fields}
 
@@ -200,6 +207,7 @@ def customer_create(*, by: User, data: dict[str, Any]) -> Customer:
     customer.owner = _resolve_owner(by, data.get("owner"), errors)
     customer.team_id = customer.owner.team_id
     _validate_credit_code(customer, errors)
+    _validate_coordinates(customer, errors)
     _validate(customer, errors, exclude=["owner", "team"])
     _set_search_keys(customer)
     customer.save()
@@ -232,6 +240,7 @@ def customer_update(*, by: User, customer: Customer, data: dict[str, Any]) -> Cu
             customer.owner = _resolve_owner(by, data["owner"], errors)
             customer.team_id = customer.owner.team_id
     _validate_credit_code(customer, errors)
+    _validate_coordinates(customer, errors)
     _validate(customer, errors, exclude=["owner", "team"])
     _set_search_keys(customer)
     if (customer.grade, customer.importance) != (before["grade"], before["importance"]):

@@ -25,6 +25,7 @@ CUSTOMER_GROUPS = (
     Group("classification", _("Classification"), ("importance", "grade", "depth")),
     Group("channels", _("Contact channels"), (
         "mobile", "phone", "fax", "email", "wechat", "website", "province", "city", "address", "postal_code",
+        "latitude", "longitude",
     )),
     Group("enterprise", _("Enterprise profile"), (
         "credit_code", "enterprise_type", "ownership", "industry", "registered_capital", "market_value",

@@ -13,6 +13,9 @@ from manyi.core.errors import ValidationFailed
 from manyi.customers import access, selectors, services, styles
 from manyi.customers.models import Customer, CustomerAccess
 from manyi.interactions.selectors import customer_overview, customer_timeline
+from manyi.sales import access as sales_access
+from manyi.sales.selectors import deals as deal_selectors
+from manyi.sales.selectors.deals import DealFilters
 from manyi.service import selectors as complaint_selectors
 from manyi.service.selectors import ComplaintFilters
 from manyi.web.emotion import emotion_panel
@@ -154,6 +157,8 @@ def detail_context(request, customer, *, interaction_form=None):
     }
     context.update(link_panel(user, customer))
     context["complaints"] = list(complaint_selectors.complaint_list(user=user, filters=ComplaintFilters(status="all", customer=customer.pk, sort="newest"))[:5])
+    context["deals"] = list(deal_selectors.deal_list(user=user, filters=DealFilters(status="", customer=customer.pk))[:5])
+    context["can_sell"] = sales_access.can_sell(user)
     if can_edit:
         context["grant_users"] = overview.grant_choices
         context["grant_kinds"] = CustomerAccess.choice_labels("kind").items()
