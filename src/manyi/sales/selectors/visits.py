@@ -1,0 +1,538 @@
+"""Every read of visit planning (拜访计划), already filtered to what the asking
+user may see: a rep their own plan, a manager or an analyst their team's, an
+administrator everyone's; anyone else meets NotFound.
+
+The week plan is read back from the PlannedVisit rows; which customers could
+not be given a weekday is worked out again by the pure planner (cheap, and
+the same answer the last planning gave)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from manyi.accounts.models import ApiToken, Role, Team, User
+from manyi.core.errors import NotFound
+from manyi.customers.models import Customer
+from manyi.sales import access, planner, routes
+from manyi.sales.config import settings_for, visits_per_month
+from manyi.sales.models import CalendarFeed, PlannedVisit, SalesSettings, VisitSlot
+
+DAY_START = dt.time(9, 0)  # a day's route starts at the office at nine
+FEED_WEEKS_BACK = 4
+FEED_WEEKS_AHEAD = 8
+GRADES = ("A", "B", "C", "D")
+
+
+# --- who -----------------------------------------------------------------------------
+
+
+def _active(user: User | None) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+def may_see_plan(user: User | None, rep: User) -> bool:
+    """The rep, a manager or an analyst of the rep's team, an administrator (as visible_visits)."""
+    if not _active(user):
+        return False
+    if user.is_admin or user.pk == rep.pk:
+        return True
+    return user.role in (Role.MANAGER, Role.ANALYST) and user.team_id is not None and user.team_id == rep.team_id
+
+
+def rep_get(*, user: User, ref: Any) -> User:
+    """The active person `ref` (an id or a username) whose plan `user` may see; else NotFound."""
+    try:
+        if isinstance(ref, User):
+            rep = User.objects.get(pk=ref.pk, is_active=True)
+        elif isinstance(ref, int) or str(ref).isdigit():
+            rep = User.objects.get(pk=int(ref), is_active=True)
+        else:
+            rep = User.objects.get(username=str(ref), is_active=True)
+    except User.DoesNotExist:
+        rep = None
+    if rep is None or not may_see_plan(user, rep):
+        raise NotFound(_("No such rep."), fields={"rep": [_("No such rep.")]})
+    return rep
+
+
+def rep_choices(*, user: User) -> list[User]:
+    """Whose plans `user` may open: themselves, and their team (a manager or an
+    analyst) or every active rep (an administrator)."""
+    if not _active(user):
+        return []
+    qs = User.objects.filter(is_active=True)
+    if user.is_admin:
+        qs = qs.filter(Q(role=Role.SALES) | Q(pk=user.pk))
+    elif user.role in (Role.MANAGER, Role.ANALYST) and user.team_id is not None:
+        qs = qs.filter(Q(team_id=user.team_id, role=Role.SALES) | Q(pk=user.pk))
+    else:
+        qs = qs.filter(pk=user.pk)
+    return sorted(qs, key=lambda u: (u.pk != user.pk, str(u)))
+
+
+def team_get(*, user: User, ref: Any) -> Team:
+    """A team by id or name whose workload `user` may see: their own (a manager
+    or an analyst), any (an administrator)."""
+    try:
+        team = Team.objects.get(pk=int(ref)) if isinstance(ref, int) or str(ref).isdigit() else Team.objects.get(name=str(ref))
+    except Team.DoesNotExist:
+        team = None
+    if team is None or not _active(user):
+        raise NotFound(_("No such team."), fields={"team": [_("No such team.")]})
+    if not (user.is_admin or (user.role in (Role.MANAGER, Role.ANALYST) and user.team_id == team.pk)):
+        raise NotFound(_("No such team."), fields={"team": [_("No such team.")]})
+    return team
+
+
+def visit_get(*, user: User, pk: Any) -> PlannedVisit:
+    try:
+        return access.visible_visits(user).select_related("rep", "customer").get(pk=int(pk))
+    except (TypeError, ValueError, PlannedVisit.DoesNotExist):
+        raise NotFound(_("Visit not found.")) from None
+
+
+# --- planning input (shared with the service) ------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanningInput:
+    """What the planner needs for one rep: their live customers, the team's
+    settings and the weekdays they already have."""
+
+    rep: User
+    settings: SalesSettings
+    frequencies: dict[str, float]
+    base: routes.Point | None
+    customers: dict[int, Customer]
+    existing: dict[int, planner.Slot]
+    slot_rows: dict[int, VisitSlot]
+    problem: str = ""  # why the team's frequencies cannot be planned, when they cannot
+
+    @property
+    def plan_customers(self) -> list[planner.PlanCustomer]:
+        return [planner.PlanCustomer(id=c.pk, grade=c.grade, point=point_of(c)) for c in self.customers.values()]
+
+    @property
+    def without_point(self) -> list[Customer]:
+        return sorted((c for c in self.customers.values() if point_of(c) is None), key=lambda c: (c.grade, c.name))
+
+
+def point_of(customer: Customer) -> routes.Point | None:
+    if customer.latitude is None or customer.longitude is None:
+        return None
+    return (customer.latitude, customer.longitude)
+
+
+def base_of(settings: SalesSettings) -> routes.Point | None:
+    if settings.base_latitude is None or settings.base_longitude is None:
+        return None
+    return (settings.base_latitude, settings.base_longitude)
+
+
+def frequency_problem(frequencies: dict[str, float]) -> str:
+    """Why these visits a month cannot be planned on fixed weekdays ("" when they can)."""
+    for grade, per_month in sorted(frequencies.items()):
+        if per_month < 0 or per_month > planner.MAX_VISITS_PER_MONTH:
+            return _(
+                "Grade %(grade)s is set to %(n)s visits a month, but a customer has one fixed weekday, so at most "
+                "%(max)d; a manager can change it in the team's sales settings."
+            ) % {"grade": grade, "n": f"{per_month:g}", "max": planner.MAX_VISITS_PER_MONTH}
+    return ""
+
+
+def planning_input(rep: User) -> PlanningInput:
+    settings = settings_for(rep.team_id)
+    frequencies = visits_per_month(settings)
+    fields = ("id", "name", "grade", "latitude", "longitude", "province", "city", "address", "owner_id", "team_id")
+    customers = {c.pk: c for c in Customer.objects.filter(owner_id=rep.pk, deleted_at__isnull=True).only(*fields).order_by("pk")}
+    rows = {s.customer_id: s for s in VisitSlot.objects.filter(customer__owner_id=rep.pk, customer__deleted_at__isnull=True)}
+    # Every weekday the customers have, a colleague's before a takeover too: the
+    # planner keeps those with the right interval that fit, and gives a customer
+    # whose interval changed its old weekday again where it can.
+    existing = {
+        s.customer_id: planner.Slot(customer_id=s.customer_id, weekday=s.weekday, interval=s.interval, phase=s.phase)
+        for s in rows.values()
+        if s.customer_id in customers
+    }
+    return PlanningInput(
+        rep=rep, settings=settings, frequencies=frequencies, base=base_of(settings), customers=customers, existing=existing, slot_rows=rows,
+        problem=frequency_problem(frequencies),
+    )  # fmt: skip
+
+
+def assign(inputs: PlanningInput) -> planner.Assignment:
+    """The planner's weekdays for the rep's customers (existing ones kept where they fit)."""
+    return planner.assign_slots(
+        inputs.plan_customers, visits_per_month=inputs.frequencies, capacity=max(1, inputs.settings.daily_capacity),
+        existing=inputs.existing, base=inputs.base,
+    )  # fmt: skip
+
+
+# --- the week ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stop:
+    id: int
+    stop: int
+    customer_id: int
+    customer_name: str
+    grade: str
+    address: str
+    latitude: float | None
+    longitude: float | None
+    arrive_at: dt.time | None
+    travel_km: float | None
+    travel_minutes: int | None
+    checked_in_at: dt.datetime | None
+    interaction_id: int | None
+
+    @property
+    def done(self) -> bool:
+        return self.checked_in_at is not None
+
+
+@dataclass(frozen=True)
+class Day:
+    day: dt.date
+    holiday: bool
+    stops: list[Stop]
+    return_km: float = 0.0
+    return_minutes: int = 0
+    visit_minutes: int = 40
+
+    @property
+    def visits(self) -> int:
+        return len(self.stops)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for s in self.stops if s.done)
+
+    @property
+    def km(self) -> float:
+        return round(sum(s.travel_km or 0.0 for s in self.stops) + self.return_km, 1)
+
+    @property
+    def travel_minutes(self) -> int:
+        return sum(s.travel_minutes or 0 for s in self.stops) + self.return_minutes
+
+    @property
+    def minutes(self) -> int:
+        """Driving and visiting, the way back included."""
+        return self.travel_minutes + self.visit_minutes * self.visits
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    customer_id: int
+    name: str
+    grade: str
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A customer without a point on the map: visited, but not routed."""
+
+    customer_id: int
+    name: str
+    grade: str
+
+
+@dataclass(frozen=True)
+class WeekPlan:
+    rep: User
+    monday: dt.date
+    days: list[Day]
+    unplaced: list[Unplaced]
+    no_coordinates: list[Pending]
+    daily_capacity: int
+    visit_minutes: int
+    speed_kmh: int
+    has_base: bool
+    customers: int = 0
+    waiting: list[Pending] = field(default_factory=list)  # customers new since the last planning, without a weekday yet
+    created: int = 0  # rows written by the planning that returned this plan
+    kept: int = 0  # checked-in (or past) rows it left as they were
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def week(self) -> str:
+        return iso_week(self.monday)
+
+    @property
+    def visits(self) -> int:
+        return sum(d.visits for d in self.days)
+
+    @property
+    def km(self) -> float:
+        return round(sum(d.km for d in self.days), 1)
+
+    @property
+    def hours(self) -> float:
+        return round(sum(d.minutes for d in self.days) / 60, 1)
+
+
+# A working day by the Chinese calendar (statutory holidays off, make-up days
+# on); past the calendar package's data, Monday to Friday.
+is_workday = planner.cn_is_workday
+iso_week = planner.iso_week
+
+
+REASONS = {
+    planner.CAPACITY: lambda: _("Every weekday is full: raise the daily capacity, give the customer to a colleague, or lower the grade's visit frequency."),
+    planner.NO_VISITS: lambda: _("The grade is set to no visits a month."),
+    planner.UNKNOWN_GRADE: lambda: _("The customer's grade has no visit frequency."),
+}
+
+
+def reason_text(reason: str) -> str:
+    make = REASONS.get(reason)
+    return make() if make else _("Could not be given a weekday (%(reason)s).") % {"reason": reason}
+
+
+def unplaced_rows(customers: dict[int, Customer], unplaced) -> list[Unplaced]:
+    rows = []
+    for customer_id, reason in unplaced:
+        c = customers.get(customer_id)
+        if c is not None:
+            rows.append(Unplaced(customer_id=c.pk, name=c.name, grade=c.grade, reason=str(reason), message=reason_text(str(reason))))
+    return sorted(rows, key=lambda r: (r.grade, r.name))
+
+
+def _stop(v: PlannedVisit) -> Stop:
+    from manyi.sales.ical import address_of
+
+    c = v.customer
+    return Stop(
+        id=v.pk, stop=v.stop, customer_id=c.pk, customer_name=c.name, grade=c.grade, address=address_of(c),
+        latitude=c.latitude, longitude=c.longitude, arrive_at=v.arrive_at, travel_km=v.travel_km,
+        travel_minutes=v.travel_minutes, checked_in_at=v.checked_in_at, interaction_id=v.interaction_id,
+    )  # fmt: skip
+
+
+def _way_back(stops: list[Stop], base: routes.Point | None, speed_kmh: int) -> tuple[float, int]:
+    """Road km and minutes from the day's last stop on the map back to the office."""
+    last = next((s for s in reversed(stops) if s.latitude is not None and s.longitude is not None), None)
+    if base is None or last is None:
+        return 0.0, 0
+    km = round(routes.ROAD_FACTOR * routes.haversine_km((last.latitude, last.longitude), base), 1)
+    return km, routes.travel_minutes(km, speed_kmh=max(1, speed_kmh))
+
+
+def week_plan(*, user: User, rep: User, monday: dt.date, unplaced: list[Unplaced] | None = None, **extra: Any) -> WeekPlan:
+    """The rep's planned stops Monday to Friday of the week, in route order,
+    holidays marked; the customers without a weekday (with why) and those
+    without coordinates. NotFound when `user` may not see the rep's plan."""
+    if not may_see_plan(user, rep):
+        raise NotFound(_("No such rep."))
+    inputs = planning_input(rep)
+    s = inputs.settings
+    waiting: list[Pending] = []
+    if unplaced is None:
+        unplaced = []
+        if not inputs.problem:
+            assignment = assign(inputs)
+            unplaced = unplaced_rows(inputs.customers, assignment.unplaced)
+            # Placed by this dry run but without that weekday stored: new customers, or a grade changed since.
+            for customer_id, slot in assignment.slots.items():
+                row = inputs.slot_rows.get(customer_id)
+                if row is None or (row.rep_id, row.weekday, row.interval, row.phase) != (rep.pk, slot.weekday, slot.interval, slot.phase):
+                    c = inputs.customers[customer_id]
+                    waiting.append(Pending(customer_id=c.pk, name=c.name, grade=c.grade))
+            waiting.sort(key=lambda p: (p.grade, p.name))
+    if inputs.problem:
+        extra.setdefault("problem", inputs.problem)
+    friday = monday + dt.timedelta(days=4)
+    rows = PlannedVisit.objects.filter(rep=rep, day__range=(monday, friday)).select_related("customer").order_by("day", "stop", "pk")
+    by_day: dict[dt.date, list[Stop]] = {}
+    for v in rows:
+        by_day.setdefault(v.day, []).append(_stop(v))
+    days = []
+    for offset in range(5):
+        day = monday + dt.timedelta(days=offset)
+        stops = by_day.get(day, [])
+        back_km, back_minutes = _way_back(stops, inputs.base, s.speed_kmh)
+        days.append(Day(day=day, holiday=not is_workday(day), stops=stops, return_km=back_km, return_minutes=back_minutes, visit_minutes=s.visit_minutes))
+    pending = [Pending(customer_id=c.pk, name=c.name, grade=c.grade) for c in inputs.without_point]
+    return WeekPlan(
+        rep=rep, monday=monday, days=days, unplaced=unplaced, no_coordinates=pending, daily_capacity=s.daily_capacity,
+        visit_minutes=s.visit_minutes, speed_kmh=s.speed_kmh, has_base=inputs.base is not None, customers=len(inputs.customers), waiting=waiting,
+        created=extra.pop("created", 0), kept=extra.pop("kept", 0), extra=extra,
+    )  # fmt: skip
+
+
+# --- plan against done -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepDone:
+    rep: User
+    planned: int  # in the period
+    due: int  # planned on days up to today
+    done: int
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.done / self.due, 1) if self.due else None
+
+
+@dataclass(frozen=True)
+class DoneReport:
+    start: dt.date
+    end: dt.date
+    rows: list[RepDone]
+
+    @property
+    def planned(self) -> int:
+        return sum(r.planned for r in self.rows)
+
+    @property
+    def due(self) -> int:
+        return sum(r.due for r in self.rows)
+
+    @property
+    def done(self) -> int:
+        return sum(r.done for r in self.rows)
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.done / self.due, 1) if self.due else None
+
+
+def plan_vs_done(*, user: User, start: dt.date, end: dt.date, today: dt.date | None = None) -> DoneReport:
+    """Per rep the user may see (a rep: only themselves; a manager or an
+    analyst: their team; an administrator: everyone): visits planned in
+    [start, end], those due by today, and those checked in."""
+    today = today or timezone.localdate()
+    counts = (
+        access.visible_visits(user).filter(day__range=(start, end)).values("rep_id")
+        .annotate(
+            planned=Count("id"),
+            due=Count("id", filter=Q(day__lte=today)),
+            done=Count("id", filter=Q(checked_in_at__isnull=False)),
+        )
+        .order_by()
+    )  # fmt: skip
+    counts = {row["rep_id"]: row for row in counts}
+    reps = {u.pk: u for u in User.objects.filter(pk__in=list(counts))}
+    rows = [RepDone(rep=reps[pk], planned=row["planned"], due=row["due"], done=row["done"]) for pk, row in counts.items() if pk in reps]
+    return DoneReport(start=start, end=end, rows=sorted(rows, key=lambda r: str(r.rep)))
+
+
+# --- workload (计算工作量) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    grade: str
+    customers: int
+    visits_per_month: float
+    visits_needed: float
+
+
+@dataclass(frozen=True)
+class WorkloadTable:
+    """The sales trainers' table: grade | customers | visits a month | visits
+    needed; the total; working days this month; visits per working day."""
+
+    title: str
+    rep: User | None
+    team: Team | None
+    year: int
+    month: int
+    rows: list[GradeRow]
+    working_days: int
+    reps: int
+    daily_capacity: int
+    visits_needed: float
+    visits_per_day: float  # all of the scope's visits per working day
+    visits_per_rep_day: float  # what each rep must make a day
+
+    @property
+    def customers(self) -> int:
+        return sum(r.customers for r in self.rows)
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.visits_per_rep_day > self.daily_capacity
+
+
+def workload_table(*, user: User, rep: User | None = None, team: Team | None = None, year: int, month: int) -> WorkloadTable:
+    """Customers by grade × the grade's visit frequency = visits needed; over
+    the month's working days (the Chinese calendar: holidays out, make-up
+    workdays in) that is the visits a day, per rep. Without a rep or a team:
+    the user's team for a manager or an analyst, everyone for an
+    administrator, else the user's own customers."""
+    if rep is not None and not may_see_plan(user, rep):
+        raise NotFound(_("No such rep."))
+    if team is not None:
+        team = team_get(user=user, ref=team.pk)
+    if rep is None and team is None:
+        if user.role in (Role.MANAGER, Role.ANALYST) and user.team_id is not None:
+            team = team_get(user=user, ref=user.team_id)
+        elif not user.is_admin:
+            rep = rep_get(user=user, ref=user.pk)
+    customers = Customer.objects.filter(deleted_at__isnull=True)
+    reps_qs = User.objects.filter(is_active=True, role=Role.SALES)
+    if rep is not None:
+        customers, reps, settings, title = customers.filter(owner_id=rep.pk), 1, settings_for(rep.team_id), str(rep)
+    elif team is not None:
+        customers, settings, title = customers.filter(team_id=team.pk), settings_for(team.pk), str(team)
+        reps = reps_qs.filter(team_id=team.pk).count()
+    else:
+        settings, title = settings_for(None), _("All teams")
+        reps = reps_qs.count()
+    counts = {g: 0 for g in GRADES}
+    for row in customers.values("grade").annotate(n=Count("id")).order_by():
+        if row["grade"] in counts:
+            counts[row["grade"]] += row["n"]
+    frequencies = visits_per_month(settings)
+    days = planner.working_days_in_month(year, month)
+    reps = max(1, reps)
+    result = planner.workload(counts, frequencies, working_days=max(1, days), reps=reps)
+    rows = [GradeRow(grade=r.grade, customers=r.customers, visits_per_month=r.visits_per_month, visits_needed=r.visits_needed) for r in result.rows]
+    return WorkloadTable(
+        title=title, rep=rep, team=team, year=year, month=month, rows=rows, working_days=days, reps=reps, daily_capacity=settings.daily_capacity,
+        visits_needed=result.visits_needed, visits_per_day=round(result.visits_needed / max(1, days), 1), visits_per_rep_day=result.visits_per_day,
+    )  # fmt: skip
+
+
+# --- the calendar feed -----------------------------------------------------------------
+
+
+def feed_user(token: str) -> User | None:
+    """The active user whose calendar feed `token` opens, or None."""
+    if not token:
+        return None
+    feed = CalendarFeed.objects.select_related("user").filter(digest=ApiToken.digest_of(token)).first()
+    if feed is None or not feed.user.is_active:
+        return None
+    return feed.user
+
+
+def has_feed(*, user: User) -> bool:
+    return CalendarFeed.objects.filter(user_id=user.pk).exists()
+
+
+def feed_visits(*, user: User, today: dt.date | None = None) -> list[PlannedVisit]:
+    """The user's own planned visits from four weeks back to eight weeks ahead
+    (customers since deleted left out)."""
+    today = today or timezone.localdate()
+    start, end = today - dt.timedelta(weeks=FEED_WEEKS_BACK), today + dt.timedelta(weeks=FEED_WEEKS_AHEAD)
+    return list(
+        PlannedVisit.objects.filter(rep_id=user.pk, day__range=(start, end), customer__deleted_at__isnull=True)
+        .select_related("customer").order_by("day", "stop", "pk")
+    )  # fmt: skip
