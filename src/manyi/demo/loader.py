@@ -25,13 +25,14 @@ from manyi.analytics.services import analytics_refresh, order_create, product_cr
 from manyi.core.errors import ApplicationError
 from manyi.core.text import pinyin_key
 from manyi.customers.merge import duplicates_scan
-from manyi.demo import complaints as demo_complaints
 from manyi.customers.models import AccessKind, ChangeRecord, Contact, Customer
 from manyi.customers.services import (
     contact_create,
     customer_create,
     customer_grant_access,
 )
+from manyi.demo import complaints as demo_complaints
+from manyi.demo import sales as demo_sales
 from manyi.demo import texts, vocab
 from manyi.interactions.models import Interaction
 from manyi.interactions.services import interaction_create
@@ -81,6 +82,9 @@ class DemoSummary:
     interactions: int
     orders: int
     complaints: int
+    deals: int
+    quotes: int
+    visits: int
     seconds: float
 
 
@@ -108,7 +112,12 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         builder.orders()
         analytics_refresh(trigger="demo")
         duplicates_scan()
-        complaints = demo_complaints.load(rng=builder.rng, now=builder.now, customers=[(c, audience) for c, audience, _contacts in builder.customers_made])
+        made = [(c, audience) for c, audience, _contacts in builder.customers_made]
+        complaints = demo_complaints.load(rng=builder.rng, now=builder.now, customers=made)
+        demo_sales.place_customers(rng=builder.rng)
+        deals = demo_sales.load(rng=builder.rng, now=builder.now, customers=made)
+        quotes = demo_sales.quotes(rng=builder.rng, now=builder.now)
+        visits = demo_sales.visit_plans(rng=builder.rng, now=builder.now)
     return DemoSummary(
         users=len(builder.people),
         customers=Customer.objects.count(),
@@ -116,6 +125,9 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         interactions=Interaction.objects.count(),
         orders=Order.objects.count(),
         complaints=complaints,
+        deals=deals,
+        quotes=quotes,
+        visits=visits,
         seconds=time.perf_counter() - started,
     )
 
@@ -214,7 +226,8 @@ class _Builder:
             scale = 20 if kind == "enterprise" else 0.5
             volume = Decimal(str(round(volumes[rank] * scale, 2)))
             region = self.rng.choice((vocab.EAST, vocab.SOUTH))
-            city = self.rng.choice([c for c in vocab.CITIES if c.region == region])
+            cities = [c for c in vocab.CITIES if c.region == region]
+            city = self.rng.choices(cities, weights=[vocab.CITY_WEIGHT.get(c.name, 1) for c in cities])[0]
             if kind == "individual":
                 self._individual(city, grade, volume)
             else:
@@ -269,10 +282,13 @@ class _Builder:
             "tags": sorted(set(tags)),
         }
 
-    def _owner(self, region: str, grade: str) -> User:
-        if grade == "A" and self.rng.random() < 0.3:
-            return self._manager(region)
-        return self.rng.choice(self._reps(region))
+    def _owner(self, city: vocab.City, grade: str) -> User:
+        """Reps cover the cities around their team's office (their visit routes
+        start there); the manager keeps the far cities and some key accounts."""
+        reps = [rep for rep in self._reps(city.region) if city.name in vocab.TERRITORIES[rep.username]]
+        if not reps or (grade == "A" and self.rng.random() < 0.3):
+            return self._manager(city.region)
+        return self.rng.choice(reps)
 
     def _company_name(self, city: vocab.City) -> tuple[str, str, tuple[str, str, str], str]:
         while True:
@@ -287,7 +303,7 @@ class _Builder:
     def _enterprise(self, city: vocab.City, grade: str, volume: Decimal, internal: str | None) -> None:
         rng = self.rng
         district, address = self.address(city)
-        owner = self._owner(city.region, grade)
+        owner = self._owner(city, grade)
         people = [self.person_name() for _ in range(rng.randint(2, 5))]
         roles = [vocab.CONTACT_ROLES[0]] + rng.sample(vocab.CONTACT_ROLES[1:], len(people) - 1)
         by_title = {role[0]: name for (name, _g), role in zip(people, roles)}
@@ -368,7 +384,7 @@ class _Builder:
             "business_volume": volume,
         }  # fmt: skip
         data.update(self._classification(grade, city.region))
-        customer = customer_create(by=self._owner(city.region, grade), data=data)
+        customer = customer_create(by=self._owner(city, grade), data=data)
         self.customers_made.append((customer, "b2c", []))
 
     def _share_and_serve(self) -> None:

@@ -192,6 +192,11 @@ HEALTH_NOTES = ("身高175cm，体重70kg，无特殊病史", "有轻度高血�
 CUSTOMER_TAGS = ("VIP", "老客户", "重点跟进", "新客户", "价格敏感", "有投诉记录", "转介绍")
 
 # What the demo company sells.
+# The cities each demo rep visits (around the team offices in 上海 and 广州),
+# and how much likelier than the others the office cities are.
+TERRITORIES = {"wanglei": ("上海",), "lina": ("上海", "苏州"), "zhangmin": ("广州",), "liuyang": ("广州", "佛山")}
+CITY_WEIGHT = {"上海": 4, "苏州": 2, "广州": 4, "佛山": 2}
+
 B2B_PRODUCTS = ("G200工业网关", "智能温控系统", "设备巡检服务", "年度维保套餐", "数据采集终端", "能耗管理平台", "操作培训课程")
 B2C_PRODUCTS = ("家用净水器", "空气净化器", "扫地机器人", "年度保养服务", "会员年卡", "智能门锁")
 

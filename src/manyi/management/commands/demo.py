@@ -37,7 +37,8 @@ class Command(BaseCommand):
             summary = self._load(console)
             console.print(
                 f"Loaded {summary.customers} customers, {summary.contacts} contacts, "
-                f"{summary.interactions} interactions, {summary.orders} orders and {summary.complaints} complaints in {summary.seconds:.1f} s."
+                f"{summary.interactions} interactions, {summary.orders} orders, {summary.complaints} complaints, "
+                f"{summary.deals} deals, {summary.quotes} quotes and {summary.visits} planned visits in {summary.seconds:.1f} s."
             )
         elif not demo_users_exist():
             console.print("This database already has customers; the demo data was not loaded.")
