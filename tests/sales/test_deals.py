@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from manyi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from manyi.sales.config import stages_for
@@ -25,6 +25,11 @@ def deal(rep, enterprise):
         "title": "净水设备年度采购", "amount": "200,000", "expected_close": NEXT_MONTH.isoformat(), "stage": "negotiating",
         "heat": "hot", "heat_reason": "采购部已要求报价", "next_step": "送样品", "next_step_on": timezone.localdate().isoformat(),
     })  # fmt: skip
+
+
+def test_default_stages_come_back_if_they_were_removed(db):
+    Stage.objects.all().delete()
+    assert [s.key for s in stages_for(None)][:2] == ["prospect", "developing"]
 
 
 def test_the_default_pipeline_has_the_wall_between_prospects_and_customers(db):
@@ -148,7 +153,8 @@ def test_win_rates_by_rep_stage_and_month(rep, enterprise, manager):
     today = timezone.localdate()
     by_rep = selectors.win_loss(user=manager, start=today, end=today, group="owner")
     assert [(r.group, r.won, r.lost) for r in by_rep] == [("王小明", 1, 2)]
-    by_stage = {r.group[1]: r for r in selectors.win_loss(user=manager, start=today, end=today, group="stage")}
+    with translation.override("zh-hans"):
+        by_stage = {r.group[1]: r for r in selectors.win_loss(user=manager, start=today, end=today, group="stage")}
     assert by_stage["洽谈中"].rate == 0.5 and by_stage["潜在客户"].reasons == {"competitor": 1}
     assert selectors.win_loss(user=manager, start=today, end=today, group="month")[0].group == today.strftime("%Y-%m")
     assert selectors.win_loss(user=manager, start=today - dt.timedelta(days=9), end=today - dt.timedelta(days=1)) == []
