@@ -7,7 +7,15 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from manyi.api.schemas import BodyId, InputSchema, IsoDate, Money, RecordId, Ref, max_length
+from manyi.api.schemas import (
+    BodyId,
+    InputSchema,
+    IsoDate,
+    Money,
+    RecordId,
+    Ref,
+    max_length,
+)
 from manyi.sales.models import Deal, DealEventKind, DealStatus, Heat, LostReason
 from manyi.sales.selectors.deals import FLAGS, GROUPS, SORTS
 

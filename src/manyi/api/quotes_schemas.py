@@ -16,7 +16,14 @@ from pydantic import StrictInt, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from manyi.api.schemas import BodyId, InputSchema, IsoDate, Money, RecordId, Ref
-from manyi.sales.models import Difficulty, Quote, QuoteLine, QuoteStatus, QuoteVersion
+from manyi.sales.models import (
+    Difficulty,
+    Quote,
+    QuoteEventKind,
+    QuoteLine,
+    QuoteStatus,
+    QuoteVersion,
+)
 from manyi.sales.selectors.quotes import DEFAULT_SORT, SORTS
 from manyi.sales.services.quotes import (
     MAX_DAYS,
@@ -25,7 +32,6 @@ from manyi.sales.services.quotes import (
     MAX_PEOPLE,
     MAX_QUANTITY,
     MAX_WORKLOAD,
-    QuoteEventKind,
 )
 
 CENT = Decimal("0.01")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from manyi.sales.models import SalesSettings, Stage
 
-
 # The sales platform of domain §5, from outside the wall to inside it: (key,
 # name, English name, probability %, inside the wall). Written on first use,
 # and again if they were ever all removed.

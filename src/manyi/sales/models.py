@@ -264,12 +264,22 @@ class QuoteLine(models.Model):
         ordering = ["version_id", "position"]
 
 
-class QuoteEvent(models.Model):
-    """Append-only: created, revised, submitted, approved, sent, accepted, rejected."""
+class QuoteEventKind(models.TextChoices):
+    CREATED = "created", pgettext_lazy("quote event", "Written")
+    REVISED = "revised", pgettext_lazy("quote event", "Revised")
+    SUBMITTED = "submitted", pgettext_lazy("quote event", "Submitted for approval")
+    APPROVED = "approved", pgettext_lazy("quote event", "Discount approved")
+    SENT = "sent", pgettext_lazy("quote event", "Sent to the customer")
+    ACCEPTED = "accepted", pgettext_lazy("quote event", "Accepted by the customer")
+    REJECTED = "rejected", pgettext_lazy("quote event", "Rejected by the customer")
+
+
+class QuoteEvent(ChoiceLabelsMixin):
+    """Append-only: one row per step of a quote, with who and when."""
 
     quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="events")
     version = models.ForeignKey(QuoteVersion, null=True, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=16)
+    kind = models.CharField(max_length=16, choices=QuoteEventKind.choices)
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     note = models.CharField(max_length=300, blank=True)

@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
             name='QuoteEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=16)),
+                ('kind', models.CharField(choices=[('created', 'Written'), ('revised', 'Revised'), ('submitted', 'Submitted for approval'), ('approved', 'Discount approved'), ('sent', 'Sent to the customer'), ('accepted', 'Accepted by the customer'), ('rejected', 'Rejected by the customer')], max_length=16)),
                 ('at', models.DateTimeField()),
                 ('note', models.CharField(blank=True, max_length=300)),
                 ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -23,12 +23,11 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
-from manyi.accounts.models import Role, User
+from manyi.accounts.models import User
 from manyi.analytics import services as analytics_services
 from manyi.analytics.models import Order, Product
 from manyi.core.errors import (
@@ -47,10 +46,12 @@ from manyi.sales.models import (
     Difficulty,
     Quote,
     QuoteEvent,
+    QuoteEventKind,
     QuoteLine,
     QuoteStatus,
     QuoteVersion,
 )
+from manyi.sales.services.deals import deal_owner_for, deal_win
 from manyi.service.services import clean_text
 
 MAX_LINES = 200
@@ -67,16 +68,6 @@ FIELDS = frozenset({
     "lines", "workload", "market_reference", "market_reference_note", "difficulty", "difficulty_note", "quality_note",
     "notes", "discount_percent", "discount_condition", "valid_until", "language",
 })  # fmt: skip
-
-
-class QuoteEventKind(models.TextChoices):
-    CREATED = "created", pgettext_lazy("quote event", "Written")
-    REVISED = "revised", pgettext_lazy("quote event", "Revised")
-    SUBMITTED = "submitted", pgettext_lazy("quote event", "Submitted for approval")
-    APPROVED = "approved", pgettext_lazy("quote event", "Discount approved")
-    SENT = "sent", pgettext_lazy("quote event", "Sent to the customer")
-    ACCEPTED = "accepted", pgettext_lazy("quote event", "Accepted by the customer")
-    REJECTED = "rejected", pgettext_lazy("quote event", "Rejected by the customer")
 
 
 class QuoteConflict(ApplicationError):
@@ -416,10 +407,7 @@ def quote_create(*, by: User, customer: Customer, deal: Deal | None = None, data
             errors["deal"] = [_("This deal is with another customer.")]
     fields, lines = _clean_version(data, errors)
     _raise(errors)
-    if deal is not None:
-        owner = deal.owner
-    else:
-        owner = by if by.role in (Role.SALES, Role.SERVICE) else customer.owner
+    owner = deal.owner if deal is not None else deal_owner_for(by=by, customer=customer)
     quote = Quote(customer=customer, deal=deal, owner=owner, team_id=owner.team_id)
     for _attempt in range(5):
         quote.number = _quote_number(timezone.localdate())
@@ -534,8 +522,6 @@ def quote_accept(*, by: User, quote: Quote, create_order: bool = True) -> Quote:
     quote.save(update_fields=["status", "order", "updated_at"])
     _event(quote, QuoteEventKind.ACCEPTED, by=by, version=version, note=order.number if order else "")
     if quote.deal_id is not None:
-        from manyi.sales.services.deals import deal_win
-
         deal = Deal.objects.get(pk=quote.deal_id)
         if deal.status == DealStatus.OPEN:
             with translation.override(settings.LANGUAGE_CODE):

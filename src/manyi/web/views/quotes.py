@@ -18,7 +18,7 @@ from manyi.core.errors import PermissionDenied, ValidationFailed
 from manyi.customers.selectors import customer_get
 from manyi.sales import access, pdf
 from manyi.sales.config import settings_for
-from manyi.sales.models import QuoteStatus
+from manyi.sales.models import QuoteEventKind, QuoteStatus
 from manyi.sales.selectors import deals as deal_selectors
 from manyi.sales.selectors import quotes as selectors
 from manyi.sales.services import quotes as services
@@ -128,7 +128,7 @@ def quote_detail(request, pk):
     quote = selectors.quote_get(user=request.user, pk=pk)
     versions = selectors.quote_versions(user=request.user, quote=quote)
     current = versions[-1]
-    labels = dict(services.QuoteEventKind.choices)
+    labels = dict(QuoteEventKind.choices)
     events = [(e, labels.get(e.kind, e.kind), EVENT_ICONS.get(e.kind, "bi-dot")) for e in reversed(selectors.quote_events(user=request.user, quote=quote))]
     context = {
         "quote": quote, "version": current, "doc": pdf.quote_document(quote=quote, version=current),
