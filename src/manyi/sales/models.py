@@ -15,6 +15,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from manyi.core.models import ChoiceLabelsMixin, TimeStampedModel
+from manyi.sales import pipeline
 
 
 class Stage(TimeStampedModel):
@@ -121,7 +122,7 @@ class Deal(TimeStampedModel):
 
     @property
     def weighted(self) -> Decimal:
-        return (self.amount * self.probability / Decimal(100)).quantize(Decimal("0.01"))
+        return pipeline.weighted(self.amount, self.probability)
 
 
 class DealEventKind(models.TextChoices):

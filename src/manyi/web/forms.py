@@ -7,12 +7,19 @@ import copy
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi.core.text import format_phone
 from manyi.customers import access
 from manyi.customers.models import SENSITIVE_FIELDS, AccessKind, Contact, Customer
-from manyi.customers.services import CONTACT_FIELDS, CUSTOMER_FIELDS, PHONE_FIELDS, credit_code_error, phone_error
+from manyi.customers.services import (
+    CONTACT_FIELDS,
+    CUSTOMER_FIELDS,
+    PHONE_FIELDS,
+    credit_code_error,
+    phone_error,
+)
 from manyi.interactions.models import Interaction
 from manyi.interactions.services import FIELDS as INTERACTION_FIELDS
 from manyi.web.profile import CONTACT_GROUPS, CUSTOMER_GROUPS

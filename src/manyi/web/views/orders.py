@@ -16,7 +16,14 @@ from manyi.analytics.models import Order, OrderStatus
 from manyi.core.errors import ValidationFailed
 from manyi.customers.selectors import customer_get
 from manyi.web.errors import add_service_errors, page, require
-from manyi.web.forms_orders import SORTS, Line, OrderFilterForm, OrderForm, OrderLines, ProductForm
+from manyi.web.forms_orders import (
+    SORTS,
+    Line,
+    OrderFilterForm,
+    OrderForm,
+    OrderLines,
+    ProductForm,
+)
 from manyi.web.pagination import paginate
 from manyi.web.views.analytics import money
 
