@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from manyi.core.text import format_phone
 from manyi.customers.models import Customer
 from manyi.web import fragments
+from manyi.web.views.analytics import money as format_money
 
 register = template.Library()
 
@@ -20,6 +21,12 @@ DEPTH_COLOURS = {"awareness": "light", "contact": "info", "satisfaction": "prima
 @register.filter
 def phone(value: str) -> str:
     return format_phone(value)
+
+
+@register.filter
+def money(value) -> str:
+    """¥1,234,567 in both languages (zh_Hans formats have no thousands separator)."""
+    return format_money(value)
 
 
 @register.filter
