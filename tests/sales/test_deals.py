@@ -162,7 +162,7 @@ def test_win_rates_by_rep_stage_and_month(rep, enterprise, manager):
 
 def test_flags_find_deals_without_a_next_step_or_stuck(rep, enterprise):
     fine = services.deal_create(by=rep, customer=enterprise, data={"title": "fine", "next_step": "电话", "next_step_on": timezone.localdate().isoformat()})
-    bare = services.deal_create(by=rep, customer=enterprise, data={"title": "bare"})
+    services.deal_create(by=rep, customer=enterprise, data={"title": "bare"})
     stuck = services.deal_create(by=rep, customer=enterprise, data={"title": "stuck", "next_step": "电话", "next_step_on": timezone.localdate().isoformat()})
     Deal.objects.filter(pk=stuck.pk).update(stage_entered_at=timezone.now() - dt.timedelta(days=45))
     listed = lambda flag: {d.title for d in selectors.deal_list(user=rep, filters=selectors.DealFilters(flag=flag))}  # noqa: E731

@@ -37,6 +37,25 @@ def _widget_class(widget) -> str:
     return "form-control"
 
 
+def style(form: forms.BaseForm) -> None:
+    """Bootstrap's class on every widget that has none yet."""
+    for f in form.fields.values():
+        f.widget.attrs.setdefault("class", _widget_class(f.widget))
+
+
+class FilterForm(forms.Form):
+    """A list's filters, styled; a value that does not parse counts as not given."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style(self)
+
+    def value(self, name: str) -> Any:
+        """The cleaned value, or None when it is missing or did not parse."""
+        self.is_valid()
+        return self.cleaned_data.get(name) if name not in self.errors else None
+
+
 class ServiceForm(forms.ModelForm):
     """A ModelForm over a copy of the instance: parsing never touches the
     record itself, the service does the write."""

@@ -12,17 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from manyi.sales.models import Deal, DealStatus, Heat, LostReason, SalesSettings, Stage
 from manyi.sales.selectors.deals import SORTS, DealFilters
 from manyi.sales.services.deals import SETTINGS_FIELDS
-from manyi.web.forms import DATE
+from manyi.web.forms import DATE, FilterForm, style
 
 
 def _label(model, name: str) -> str:
     return model._meta.get_field(name).verbose_name
-
-
-def _style(form: forms.Form) -> None:
-    for f in form.fields.values():
-        css = "form-check-input" if isinstance(f.widget, forms.CheckboxInput) else "form-select" if isinstance(f.widget, forms.Select) else "form-control"
-        f.widget.attrs.setdefault("class", css)
 
 
 def stage_choices(stages: list[Stage]) -> list[tuple[str, str]]:
@@ -49,7 +43,7 @@ class DealForm(forms.Form):
         self.fields["stage"].choices = stage_choices(stages)
         if editing:  # the stage has its own action (move)
             del self.fields["stage"]
-        _style(self)
+        style(self)
 
     @classmethod
     def initial_of(cls, deal: Deal) -> dict[str, Any]:
@@ -59,7 +53,7 @@ class DealForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-class DealFilterForm(forms.Form):
+class DealFilterForm(FilterForm):
     """The deal list's filters; a value that does not parse is ignored."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
@@ -80,11 +74,6 @@ class DealFilterForm(forms.Form):
         super().__init__(data)
         self.fields["stage"].choices = [("", _("Any")), *[(s.key, s.label) for s in stages]]
         self.fields["owner"].choices = [("", _("Anyone")), *owners]
-        _style(self)
-
-    def value(self, name: str):
-        self.is_valid()
-        return self.cleaned_data.get(name) if name not in self.errors else None
 
     def filters(self) -> DealFilters:
         return DealFilters(
@@ -103,23 +92,15 @@ class LoseForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _style(self)
+        style(self)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(FilterForm):
     start = forms.DateField(label=_("from"), required=False, widget=DATE)
     end = forms.DateField(label=_("to"), required=False, widget=DATE)
     group = forms.ChoiceField(
         label=_("by"), required=False, choices=[("owner", _("Rep")), ("stage", _("Stage when closed")), ("month", _("Month closed"))]
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
-
-    def value(self, name: str):
-        self.is_valid()
-        return self.cleaned_data.get(name) if name not in self.errors else None
 
 
 class SalesSettingsForm(forms.ModelForm):
@@ -132,7 +113,7 @@ class SalesSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for f in self.fields.values():
             f.required = False
-        _style(self)
+        style(self)
 
 
 class StageRows:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from manyi.analytics.models import Order, OrderChannel, OrderStatus, Product
-from manyi.web.forms import DATE
+from manyi.web.forms import DATE, FilterForm, style
 
 SORTS = {"-date": ("-ordered_on", "-id"), "date": ("ordered_on", "id"), "-amount": ("-amount", "-id"), "amount": ("amount", "id")}
 DEFAULT_SORT = "-date"
@@ -37,8 +37,7 @@ class OrderForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["ordered_on"].initial = timezone.localdate
-        for f in self.fields.values():
-            f.widget.attrs.setdefault("class", "form-select" if isinstance(f.widget, forms.Select) else "form-control")
+        style(self)
 
 
 @dataclass
@@ -105,7 +104,7 @@ class OrderLines:
         return rest
 
 
-class OrderFilterForm(forms.Form):
+class OrderFilterForm(FilterForm):
     """The order list's filters; a value that does not parse is ignored."""
 
     date_from = forms.DateField(label=_("from"), required=False, widget=DATE)
@@ -113,16 +112,6 @@ class OrderFilterForm(forms.Form):
     status = forms.ChoiceField(label=_label(Order, "status"), required=False, choices=[("", _("All")), *OrderStatus.choices])
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in SORTS], widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for f in self.fields.values():
-            f.widget.attrs.setdefault("class", "form-select" if isinstance(f.widget, forms.Select) else "form-control")
-
-    def value(self, name: str):
-        """The cleaned value, or None when it is missing or did not parse."""
-        self.is_valid()
-        return self.cleaned_data.get(name) if name not in self.errors else None
 
     @property
     def sort_key(self) -> str:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from manyi.sales.models import Difficulty, QuoteStatus, QuoteVersion
 from manyi.sales.selectors.quotes import SORTS
-from manyi.web.forms import DATE
+from manyi.web.forms import DATE, FilterForm, style
 
 
 def _label(name: str) -> str:
@@ -53,8 +53,7 @@ class QuoteForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["language"].initial = "en" if (get_language() or "").startswith("en") else "zh-hans"
-        for f in self.fields.values():
-            f.widget.attrs.setdefault("class", "form-select" if isinstance(f.widget, forms.Select) else "form-control")
+        style(self)
 
     @staticmethod
     def initial_from(version: QuoteVersion) -> dict[str, Any]:
@@ -152,22 +151,13 @@ class WorkloadRows(Rows):
         return cls(initial=list(version.workload or []))
 
 
-class QuoteFilterForm(forms.Form):
+class QuoteFilterForm(FilterForm):
     """The quote list's filters; a value that does not parse is ignored."""
 
     q = forms.CharField(label=_("Number or customer"), required=False, max_length=100)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All")), ("open", _("Open (not yet answered)")), *QuoteStatus.choices])
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
     sort = forms.ChoiceField(required=False, choices=[(s, s) for s in SORTS], widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for f in self.fields.values():
-            f.widget.attrs.setdefault("class", "form-select" if isinstance(f.widget, forms.Select) else "form-control")
-
-    def value(self, name: str):
-        self.is_valid()
-        return self.cleaned_data.get(name) if name not in self.errors else None
 
     @property
     def active(self) -> bool:
