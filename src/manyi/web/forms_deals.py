@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi.sales.models import Deal, DealStatus, Heat, LostReason, SalesSettings, Stage
 from manyi.sales.selectors.deals import SORTS, DealFilters
@@ -99,7 +100,7 @@ class PeriodForm(FilterForm):
     start = forms.DateField(label=_("from"), required=False, widget=DATE)
     end = forms.DateField(label=_("to"), required=False, widget=DATE)
     group = forms.ChoiceField(
-        label=_("by"), required=False, choices=[("owner", _("Rep")), ("stage", _("Stage when closed")), ("month", _("Month closed"))]
+        label=pgettext_lazy("group by", "by"), required=False, choices=[("owner", _("Rep")), ("stage", _("Stage when closed")), ("month", _("Month closed"))]
     )
 
 
