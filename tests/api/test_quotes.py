@@ -179,6 +179,21 @@ def test_a_large_discount_goes_through_the_manager(as_user, rep, manager, custom
     assert [e["kind"] for e in sent.json()["events"]] == ["created", "submitted", "approved", "sent"]
 
 
+def test_the_manager_declines_a_discount_with_a_reason(as_user, rep, manager, outsider, customer):
+    rep_client = as_user(rep)
+    pk = post(rep_client, "", body_for(customer, discount_percent="25", discount_condition="签两年维保合同")).json()["id"]
+    early = post(as_user(manager), f"/{pk}/decline", {"reason": "太高"})
+    assert early.status_code == 409 and early.json()["code"] == "wrong_status"
+    post(rep_client, f"/{pk}/submit")
+    assert post(rep_client, f"/{pk}/decline", {"reason": "x"}).status_code == 403
+    assert post(as_user(outsider), f"/{pk}/decline", {"reason": "x"}).status_code == 404
+    assert post(as_user(manager), f"/{pk}/decline", {"reason": ""}).status_code == 422
+    declined = post(as_user(manager), f"/{pk}/decline", {"reason": "最多 12%"})
+    assert declined.status_code == 200, declined.content
+    body = declined.json()
+    assert body["status"] == "draft" and body["events"][-1]["kind"] == "declined" and body["events"][-1]["note"] == "最多 12%"
+
+
 def test_accepting_writes_the_order_and_wins_the_deal(as_user, rep, customer, products):
     deal = deal_create(by=rep, customer=customer, data={"title": "净水器项目"})
     lines = [{"product": products["purifier"].pk, "quantity": 1}, {"description": "安装", "quantity": 1, "unit_price": "300"}]

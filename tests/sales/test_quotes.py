@@ -210,6 +210,36 @@ def test_a_discount_above_the_teams_limit_waits_for_the_manager(rep, manager, cu
     assert services.quote_send(by=rep, quote=quote).status == QuoteStatus.SENT
 
 
+def test_the_manager_can_send_a_discount_back_with_a_reason(rep, manager, outsider, customer):
+    quote = services.quote_create(by=rep, customer=customer, data=discounted("25"))
+    version = quote.versions.get()
+    with pytest.raises(services.QuoteConflict) as excinfo:  # nothing was asked yet
+        services.quote_decline(by=manager, quote=quote, reason="太低")
+    assert excinfo.value.code == "wrong_status"
+    quote = services.quote_submit(by=rep, quote=quote)
+    assert "decline" in selectors.quote_actions(user=manager, quote=quote, version=version)
+    assert "decline" not in selectors.quote_actions(user=rep, quote=quote, version=version)
+    with pytest.raises(PermissionDenied):
+        services.quote_decline(by=rep, quote=quote, reason="我自己不批")
+    with pytest.raises(NotFound):
+        services.quote_decline(by=outsider, quote=quote, reason="x")
+    with pytest.raises(ValidationFailed) as excinfo:
+        services.quote_decline(by=manager, quote=quote, reason="  ")
+    assert list(fields_of(excinfo)) == ["reason"]
+    quote = services.quote_decline(by=manager, quote=quote, reason="25% 太高，最多 12%，换两年维保")
+    version.refresh_from_db()
+    assert quote.status == QuoteStatus.DRAFT and version.approved_at is None
+    event = QuoteEvent.objects.filter(quote=quote).latest("pk")
+    assert (event.kind, event.by, event.note) == ("declined", manager, "25% 太高，最多 12%，换两年维保")
+    with pytest.raises(services.QuoteConflict) as excinfo:  # still not sendable
+        services.quote_send(by=rep, quote=quote)
+    assert excinfo.value.code == "approval_required"
+    services.quote_revise(by=rep, quote=quote, data=discounted("12"))
+    quote.refresh_from_db()
+    assert services.quote_submit(by=rep, quote=quote).status == QuoteStatus.PENDING
+    assert services.quote_approve(by=manager, quote=quote).status == QuoteStatus.APPROVED
+
+
 def test_the_limit_is_the_teams_own(rep, customer, team):
     SalesSettings.objects.create(team=team, discount_approval_percent=Decimal(20))
     assert not services.quote_create(by=rep, customer=customer, data=discounted("15")).versions.get().needs_approval

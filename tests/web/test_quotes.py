@@ -141,7 +141,7 @@ def test_others_see_nothing(request, as_user, quote, customer, who):
     client = as_user(request.getfixturevalue(who))
     for name in ("quote_detail", "quote_print", "quote_pdf", "quote_revise"):
         assert client.get(reverse(f"web:{name}", args=[quote.pk])).status_code == 404, name
-    for name in ("quote_submit", "quote_approve", "quote_send", "quote_accept", "quote_reject"):
+    for name in ("quote_submit", "quote_approve", "quote_decline", "quote_send", "quote_accept", "quote_reject"):
         assert client.post(reverse(f"web:{name}", args=[quote.pk]), {"reason": "x"}).status_code == 404, name
     assert client.get(reverse("web:quote_new") + f"?customer={customer.pk}").status_code == 404
     body = client.get(reverse("web:quote_list")).content.decode()
@@ -185,6 +185,26 @@ def test_a_large_discount_waits_for_the_manager(as_user, rep, manager, customer)
     assert quote.status == QuoteStatus.APPROVED and quote.versions.get().approved_by == manager
     page = rep_client.get(url).content.decode()
     assert "Awaiting a manager" not in page and "Mark as sent to the customer" in page and "老客户" in page
+
+
+def test_the_manager_sends_a_discount_back_with_a_reason(as_user, rep, manager, outsider, customer):
+    quote = services.quote_create(by=rep, customer=customer, data=content(discount_percent="25", discount_condition="签两年维保合同"))
+    services.quote_submit(by=rep, quote=quote)
+    url, decline = reverse("web:quote_detail", args=[quote.pk]), reverse("web:quote_decline", args=[quote.pk])
+    assert "Send back without approval" not in as_user(rep).get(url).content.decode()
+    assert as_user(outsider).post(decline, {"reason": "x"}).status_code == 404
+    manager_client = as_user(manager)
+    assert "Send back without approval" in manager_client.get(url).content.decode()
+    manager_client.post(decline, {"reason": ""})
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.PENDING
+    assert "Say why the discount is not approved" in manager_client.get(url).content.decode()
+    response = manager_client.post(decline, {"reason": "最多 12%"})
+    assert response.status_code == 302
+    quote.refresh_from_db()
+    assert quote.status == QuoteStatus.DRAFT
+    page = as_user(rep).get(url).content.decode()
+    assert "Discount declined" in page and "最多 12%" in page and "Ask the manager to approve" in page
 
 
 def test_accepting_writes_the_order_and_wins_the_deal(as_user, rep, customer, products):

@@ -1,6 +1,6 @@
 """Quotes (报价): an honest quote with its breakdown (parts, market reference
 price, workload, difficulty, quality), versions that never change, a manager's
-approval of a discount above the team's limit, sending, the customer's answer
+approval (or not) of a discount above the team's limit, sending, the customer's answer
 (an accepted quote writes an order and wins its deal), and the PDF.
 
 Every read goes through sales.selectors.quotes (a quote you may not see is a
@@ -16,6 +16,7 @@ from manyi.api.pagination import Page, PageParams, paginate
 from manyi.api.quotes_schemas import (
     AcceptIn,
     ApproveIn,
+    DeclineIn,
     QuoteIn,
     QuoteListItem,
     QuoteOut,
@@ -100,6 +101,13 @@ def quote_submit(request: HttpRequest, quote_id: PathId) -> Quote:
 def quote_approve(request: HttpRequest, quote_id: PathId, payload: ApproveIn) -> Quote:
     """The team's manager or an administrator, never the version's author."""
     return _detail(request, services.quote_approve(by=request.auth, quote=_quote(request, quote_id), note=payload.note))
+
+
+@router.post("/{quote_id}/decline", response={200: QuoteOut, **CHANGE_ERRORS})
+def quote_decline(request: HttpRequest, quote_id: PathId, payload: DeclineIn) -> Quote:
+    """The manager does not approve the discount asked for, and says why; the
+    quote is a draft again."""
+    return _detail(request, services.quote_decline(by=request.auth, quote=_quote(request, quote_id), reason=payload.reason))
 
 
 @router.post("/{quote_id}/send", response={200: QuoteOut, **CHANGE_ERRORS})

@@ -115,6 +115,10 @@ class ApproveIn(InputSchema):
     note: str = Field("", max_length=300, description="Why the discount is right.")
 
 
+class DeclineIn(InputSchema):
+    reason: str = Field(min_length=1, max_length=300, description="Why the discount is not approved.")
+
+
 class AcceptIn(InputSchema):
     create_order: bool = Field(True, description="Write an order of the current version's product lines, at the quoted prices less the discount.")
 

@@ -270,6 +270,7 @@ class QuoteEventKind(models.TextChoices):
     REVISED = "revised", pgettext_lazy("quote event", "Revised")
     SUBMITTED = "submitted", pgettext_lazy("quote event", "Submitted for approval")
     APPROVED = "approved", pgettext_lazy("quote event", "Discount approved")
+    DECLINED = "declined", pgettext_lazy("quote event", "Discount declined")
     SENT = "sent", pgettext_lazy("quote event", "Sent to the customer")
     ACCEPTED = "accepted", pgettext_lazy("quote event", "Accepted by the customer")
     REJECTED = "rejected", pgettext_lazy("quote event", "Rejected by the customer")

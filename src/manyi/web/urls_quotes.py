@@ -11,6 +11,7 @@ urlpatterns = [
     path("sales/quotes/<int:pk>/revise/", quotes.quote_revise, name="quote_revise"),
     path("sales/quotes/<int:pk>/submit/", quotes.quote_submit, name="quote_submit"),
     path("sales/quotes/<int:pk>/approve/", quotes.quote_approve, name="quote_approve"),
+    path("sales/quotes/<int:pk>/decline/", quotes.quote_decline, name="quote_decline"),
     path("sales/quotes/<int:pk>/send/", quotes.quote_send, name="quote_send"),
     path("sales/quotes/<int:pk>/accept/", quotes.quote_accept, name="quote_accept"),
     path("sales/quotes/<int:pk>/reject/", quotes.quote_reject, name="quote_reject"),

@@ -84,7 +84,7 @@ APPROVABLE = (QuoteStatus.DRAFT, QuoteStatus.PENDING)
 SENDABLE = (QuoteStatus.DRAFT, QuoteStatus.APPROVED)
 ACCEPTABLE = (QuoteStatus.DRAFT, QuoteStatus.APPROVED, QuoteStatus.SENT)
 REJECTABLE = (QuoteStatus.DRAFT, QuoteStatus.PENDING, QuoteStatus.APPROVED, QuoteStatus.SENT)
-ACTIONS = ("revise", "submit", "approve", "send", "accept", "reject")
+ACTIONS = ("revise", "submit", "approve", "decline", "send", "accept", "reject")
 
 
 # --- reading the typed values ----------------------------------------------------
@@ -324,6 +324,10 @@ def expired(version: QuoteVersion, *, today: dt.date | None = None) -> bool:
 def refusal(action: str, *, by: User, quote: Quote, version: QuoteVersion) -> ApplicationError | None:
     """Why `by` may not take `action` on the quote now, or None when they may.
     The services raise it; the pages offer only the actions without one."""
+    if action == "decline":
+        if not access.can_approve(by, quote, author_id=version.created_by_id):
+            return PermissionDenied(_("Only the team's manager or an administrator approves a discount, and never on a version they wrote."))
+        return None if quote.status == QuoteStatus.PENDING else _wrong_status(quote)
     if action == "approve":
         if not access.can_approve(by, quote, author_id=version.created_by_id):
             return PermissionDenied(_("Only the team's manager or an administrator approves a discount, and never on a version they wrote."))
@@ -466,6 +470,24 @@ def quote_approve(*, by: User, quote: Quote, note: str = "") -> Quote:
     quote.status = QuoteStatus.APPROVED
     quote.save(update_fields=["status", "updated_at"])
     _event(quote, QuoteEventKind.APPROVED, by=by, version=version, note=note)
+    return quote
+
+
+@transaction.atomic
+def quote_decline(*, by: User, quote: Quote, reason: str) -> Quote:
+    """The manager does not approve the discount that was asked for, and says
+    why (kept on the event); the quote is a draft again, for the owner to
+    revise."""
+    quote, version = _held(by, quote)
+    _check("decline", by=by, quote=quote, version=version)
+    errors: dict[str, list[str]] = {}
+    reason = clean_text(reason, field="reason", errors=errors, max_length=300)
+    if not reason and "reason" not in errors:
+        errors["reason"] = [_("Say why the discount is not approved, so the quote can be revised.")]
+    _raise(errors)
+    quote.status = QuoteStatus.DRAFT
+    quote.save(update_fields=["status", "updated_at"])
+    _event(quote, QuoteEventKind.DECLINED, by=by, version=version, note=reason)
     return quote
 
 

@@ -33,6 +33,7 @@ STATUS_COLOURS = {
 }  # fmt: skip
 EVENT_ICONS = {
     "created": "bi-file-earmark-plus", "revised": "bi-pencil-square", "submitted": "bi-hourglass-split", "approved": "bi-patch-check",
+    "declined": "bi-x-octagon",
     "sent": "bi-send", "accepted": "bi-hand-thumbs-up", "rejected": "bi-hand-thumbs-down",
 }  # fmt: skip
 
@@ -169,6 +170,16 @@ def quote_submit(request, pk):
 def quote_approve(request, pk):
     note = request.POST.get("note", "")
     return _act(request, pk, lambda q: services.quote_approve(by=request.user, quote=q, note=note), _("The discount of quote %(number)s is approved."))
+
+
+@page
+@require_POST
+def quote_decline(request, pk):
+    reason = request.POST.get("reason", "")
+    return _act(
+        request, pk, lambda q: services.quote_decline(by=request.user, quote=q, reason=reason),
+        _("The discount of quote %(number)s is not approved; the quote is a draft again."),
+    )  # fmt: skip
 
 
 @page
