@@ -22,6 +22,7 @@ from manyi.sales.models import (
     SalesSettings,
 )
 from manyi.sales.selectors import quotes as selectors
+from manyi.sales.services import quote_content
 from manyi.sales.services import quotes as services
 from manyi.sales.services.deals import deal_create
 from tests.factories import CustomerFactory
@@ -75,9 +76,9 @@ def test_a_quote_adds_its_lines_and_takes_its_discount_to_the_fen(rep, customer)
 
 
 def test_rounding_is_half_up_to_the_fen():
-    assert services.quote_total(Decimal("0.05"), Decimal(10)) == Decimal("0.05")  # 0.045 -> 0.05
-    assert services.quote_total(Decimal("99.99"), Decimal("33.33")) == Decimal("66.66")  # 66.663...
-    assert services.quote_total(Decimal("100.00"), Decimal(100)) == Decimal("0.00")
+    assert quote_content.quote_total(Decimal("0.05"), Decimal(10)) == Decimal("0.05")  # 0.045 -> 0.05
+    assert quote_content.quote_total(Decimal("99.99"), Decimal("33.33")) == Decimal("66.66")  # 66.663...
+    assert quote_content.quote_total(Decimal("100.00"), Decimal(100)) == Decimal("0.00")
 
 
 def test_numbers_count_the_day_from_one(rep, customer):

@@ -25,7 +25,7 @@ from manyi.sales.models import (
     QuoteVersion,
 )
 from manyi.sales.selectors.quotes import DEFAULT_SORT, SORTS
-from manyi.sales.services.quotes import (
+from manyi.sales.services.quote_content import (
     MAX_DAYS,
     MAX_LINES,
     MAX_NOTE,

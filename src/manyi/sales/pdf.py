@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 
 from manyi.sales.config import settings_for
 from manyi.sales.models import Difficulty, Quote, QuoteVersion
-from manyi.sales.services.quotes import percent_text
+from manyi.sales.services.quote_content import percent_text
 
 TEMPLATE = "web/quotes/print.html"
 FONT_STACK = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif'
