@@ -12,6 +12,7 @@ from manyi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from manyi.interactions.models import Interaction
 from manyi.sales import planner
 from manyi.sales.models import CalendarFeed, PlannedVisit, SalesSettings, VisitSlot
+from manyi.sales.selectors import visit_reports
 from manyi.sales.selectors import visits as selectors
 from manyi.sales.services import visits as services
 from tests.factories import CustomerFactory
@@ -260,19 +261,19 @@ def test_plan_against_done_per_rep_the_user_may_see(rep, rep2, manager, outsider
     other = CustomerFactory(owner=rep2, grade="A", **near(3))
     make(rep2, rep2, WEEKS[0])
     week = (WEEKS[0], WEEKS[0] + dt.timedelta(days=4))
-    mine = selectors.plan_vs_done(user=rep, start=week[0], end=week[1])
+    mine = visit_reports.plan_vs_done(user=rep, start=week[0], end=week[1])
     assert [r.rep for r in mine.rows] == [rep]
     row = mine.rows[0]
     assert row.planned == PlannedVisit.objects.filter(rep=rep).count() and row.done == 1
     assert row.due == row.planned and row.percent == pytest.approx(100 / row.planned, abs=0.1)
-    team = selectors.plan_vs_done(user=manager, start=week[0], end=week[1])
+    team = visit_reports.plan_vs_done(user=manager, start=week[0], end=week[1])
     assert {r.rep for r in team.rows} == {rep, rep2} and team.done == 1
     assert PlannedVisit.objects.filter(customer=other).exists()
-    assert selectors.plan_vs_done(user=outsider, start=week[0], end=week[1]).rows == []
+    assert visit_reports.plan_vs_done(user=outsider, start=week[0], end=week[1]).rows == []
 
 
 def test_workload_table_as_the_trainers_draw_it(rep, manager, outsider, book, sales_settings):
-    table = selectors.workload_table(user=rep, year=2026, month=10)
+    table = visit_reports.workload_table(user=rep, year=2026, month=10)
     rows = {r.grade: r for r in table.rows}
     assert [r.grade for r in table.rows] == ["A", "B", "C", "D"]
     assert (rows["A"].customers, rows["A"].visits_per_month, rows["A"].visits_needed) == (3, 4.0, 12.0)
@@ -283,10 +284,10 @@ def test_workload_table_as_the_trainers_draw_it(rep, manager, outsider, book, sa
     assert table.working_days == planner.working_days_in_month(2026, 10)
     assert table.working_days < 22  # National Day takes a week off October
     assert table.visits_per_day == pytest.approx(table.visits_needed / table.working_days, abs=0.05)
-    team = selectors.workload_table(user=manager, year=2026, month=10)
+    team = visit_reports.workload_table(user=manager, year=2026, month=10)
     assert team.team == rep.team and team.customers == 11
     with pytest.raises(NotFound):
-        selectors.workload_table(user=outsider, rep=rep, year=2026, month=10)
+        visit_reports.workload_table(user=outsider, rep=rep, year=2026, month=10)
     with pytest.raises(NotFound):
         selectors.team_get(user=outsider, ref=rep.team_id)
 
@@ -294,7 +295,7 @@ def test_workload_table_as_the_trainers_draw_it(rep, manager, outsider, book, sa
 def test_frequencies_come_from_the_teams_settings(rep, book, sales_settings):
     sales_settings.visits_a = Decimal(8)
     sales_settings.save()
-    rows = {r.grade: r for r in selectors.workload_table(user=rep, year=2026, month=11).rows}
+    rows = {r.grade: r for r in visit_reports.workload_table(user=rep, year=2026, month=11).rows}
     assert rows["A"].visits_needed == 24.0
     # A fixed weekday allows a visit a week at most: planning says so instead of guessing.
     with pytest.raises(ValidationFailed, match="at most 4"):

@@ -29,6 +29,7 @@ from manyi.api.visits_schemas import (
 )
 from manyi.core.errors import ValidationFailed
 from manyi.sales import planner
+from manyi.sales.selectors import visit_reports
 from manyi.sales.selectors import visits as selectors
 from manyi.sales.services import visits as services
 
@@ -109,7 +110,7 @@ def workload(request: HttpRequest, query: Query[WorkloadQuery]) -> dict:
             raise ValidationFailed(message, fields={"month": [message]})
     rep = selectors.rep_get(user=request.auth, ref=query.rep) if query.rep else None
     team = selectors.team_get(user=request.auth, ref=query.team) if query.team and rep is None else None
-    table = selectors.workload_table(user=request.auth, rep=rep, team=team, year=year, month=month)
+    table = visit_reports.workload_table(user=request.auth, rep=rep, team=team, year=year, month=month)
     return {
         "title": table.title, "month": f"{year:04d}-{month:02d}", "rows": [r.__dict__ for r in table.rows], "customers": table.customers,
         "visits_needed": table.visits_needed, "working_days": table.working_days, "reps": table.reps, "visits_per_day": table.visits_per_day,
@@ -127,6 +128,6 @@ def report(request: HttpRequest, query: Query[ReportQuery]) -> dict:
     if end < start:
         message = _("The end comes before the start.")
         raise ValidationFailed(message, fields={"end": [message]})
-    done = selectors.plan_vs_done(user=request.auth, start=start, end=end)
+    done = visit_reports.plan_vs_done(user=request.auth, start=start, end=end)
     rows = [{"rep": _ref(r.rep.pk, r.rep.name), "planned": r.planned, "due": r.due, "done": r.done, "percent": r.percent} for r in done.rows]
     return {"start": start, "end": end, "planned": done.planned, "due": done.due, "done": done.done, "percent": done.percent, "rows": rows}

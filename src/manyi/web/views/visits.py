@@ -22,6 +22,7 @@ from manyi.accounts.models import Role, Team
 from manyi.core.errors import ValidationFailed
 from manyi.sales import access, ical, planner
 from manyi.sales.config import settings_for
+from manyi.sales.selectors import visit_reports
 from manyi.sales.selectors import visits as selectors
 from manyi.sales.services import visits as services
 from manyi.web.errors import page
@@ -116,7 +117,7 @@ def visit_workload(request):
     year, month = parse_month(request.GET.get("month"))
     rep = selectors.rep_get(user=request.user, ref=request.GET["rep"]) if request.GET.get("rep") else None
     team = selectors.team_get(user=request.user, ref=request.GET["team"]) if request.GET.get("team") and rep is None else None
-    table = selectors.workload_table(user=request.user, rep=rep, team=team, year=year, month=month)
+    table = visit_reports.workload_table(user=request.user, rep=rep, team=team, year=year, month=month)
     if request.user.is_admin:
         teams = list(Team.objects.order_by("name"))
     elif request.user.role in (Role.MANAGER, Role.ANALYST) and request.user.team_id:
@@ -136,7 +137,7 @@ def visit_report(request):
     end = parse_date(request.GET.get("end"), last)
     if end < start:
         start, end = end, start
-    report = selectors.plan_vs_done(user=request.user, start=start, end=end)
+    report = visit_reports.plan_vs_done(user=request.user, start=start, end=end)
     return render(request, "web/visits/report.html", {"report": report, "today": today})
 
 
