@@ -88,6 +88,16 @@ def _write_version(quote: Quote, *, number: int, by: User, fields: dict[str, Any
     return version
 
 
+def _reason(text: Any, *, missing: str) -> str:
+    """A required reason of at most 300 characters, cleaned."""
+    errors: dict[str, list[str]] = {}
+    text = clean_text(text, field="reason", errors=errors, max_length=300)
+    if not text and "reason" not in errors:
+        errors["reason"] = [missing]
+    _raise(errors)
+    return text
+
+
 def _event(quote: Quote, kind: str, *, by: User, version: QuoteVersion | None, note: str = "") -> QuoteEvent:
     return QuoteEvent.objects.create(quote=quote, version=version, kind=kind, by=by, at=timezone.now(), note=note[:300])
 
@@ -270,11 +280,7 @@ def quote_decline(*, by: User, quote: Quote, reason: str) -> Quote:
     revise."""
     quote, version = _held(by, quote)
     _check("decline", by=by, quote=quote, version=version)
-    errors: dict[str, list[str]] = {}
-    reason = clean_text(reason, field="reason", errors=errors, max_length=300)
-    if not reason and "reason" not in errors:
-        errors["reason"] = [_("Say why the discount is not approved, so the quote can be revised.")]
-    _raise(errors)
+    reason = _reason(reason, missing=_("Say why the discount is not approved, so the quote can be revised."))
     quote.status = QuoteStatus.DRAFT
     quote.save(update_fields=["status", "updated_at"])
     _event(quote, QuoteEventKind.DECLINED, by=by, version=version, note=reason)
@@ -348,11 +354,7 @@ def quote_reject(*, by: User, quote: Quote, reason: str) -> Quote:
     it: a revised quote may follow."""
     quote, version = _held(by, quote)
     _check("reject", by=by, quote=quote, version=version)
-    errors: dict[str, list[str]] = {}
-    reason = clean_text(reason, field="reason", errors=errors, max_length=300)
-    if not reason and "reason" not in errors:
-        errors["reason"] = [_("Say why the customer rejected the quote.")]
-    _raise(errors)
+    reason = _reason(reason, missing=_("Say why the customer rejected the quote."))
     quote.status = QuoteStatus.REJECTED
     quote.save(update_fields=["status", "updated_at"])
     _event(quote, QuoteEventKind.REJECTED, by=by, version=version, note=reason)
