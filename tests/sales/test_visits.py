@@ -113,6 +113,25 @@ def test_stops_are_routed_from_the_office_at_nine(rep, book, sales_settings):
         expected = dt.datetime.combine(day.day, before.arrive_at) + dt.timedelta(minutes=40 + after.travel_minutes)
         assert after.arrive_at == expected.time()
     assert day.return_km > 0 and day.km == pytest.approx(sum(s.travel_km for s in day.stops) + day.return_km, abs=0.11)
+    back = dt.datetime.combine(day.day, day.stops[-1].arrive_at) + dt.timedelta(minutes=40 + day.return_minutes)
+    assert day.back_at == back.time() and day.late == (back.time() > dt.time(18, 0))
+
+
+def test_a_day_back_after_six_is_flagged():
+    def stop(n: int, at: dt.time) -> selectors.Stop:
+        return selectors.Stop(
+            id=n, stop=n, customer_id=n, customer_name=f"客户{n}", grade="A", address="", latitude=31.2, longitude=121.4,
+            arrive_at=at, travel_km=10.0, travel_minutes=20, checked_in_at=None, interaction_id=None,
+        )  # fmt: skip
+
+    monday = dt.date(2026, 11, 30)
+    on_time = selectors.Day(day=monday, holiday=False, stops=[stop(1, dt.time(16, 30))], return_km=20.0, return_minutes=40, visit_minutes=40)
+    assert on_time.back_at == dt.time(17, 50) and not on_time.late
+    late = selectors.Day(day=monday, holiday=False, stops=[stop(1, dt.time(17, 0))], return_km=20.0, return_minutes=40, visit_minutes=40)
+    assert late.back_at == dt.time(18, 20) and late.late
+    past_midnight = selectors.Day(day=monday, holiday=False, stops=[stop(1, dt.time(23, 0))], return_minutes=90, visit_minutes=40)
+    assert past_midnight.back_at == dt.time(23, 59) and past_midnight.late
+    assert selectors.Day(day=monday, holiday=False, stops=[]).back_at is None
 
 
 def test_customers_without_coordinates_are_visited_last_and_listed(rep, sales_settings):

@@ -50,6 +50,22 @@ def test_the_plan_page_shows_each_days_stops(as_user, rep, planned):
     assert reverse("web:customer_detail", args=[planned.days[0].stops[0].customer_id]) in html
 
 
+def test_a_day_that_ends_after_six_says_so(as_user, rep, book):
+    for k in range(12):
+        CustomerFactory(name=f"滨江客户{k}", owner=rep, grade="A", latitude=30.2 + 0.005 * k, longitude=120.2, address=f"江南大道{k}号")
+    SalesSettings.objects.filter(team=rep.team).update(visit_minutes=200)  # three or four long visits a day
+    plan = services.visit_plan_make(by=rep, rep=rep, monday=PAST_WEEK, today=PAST_WEEK)
+    assert any(day.late for day in plan.days)
+    html = as_user(rep).get(plan_url()).content.decode()
+    assert "after 18:00: lower the daily capacity" in html
+
+
+def test_an_ordinary_day_shows_when_the_rep_is_back(as_user, rep, planned):
+    assert not any(day.late for day in planned.days)
+    html = as_user(rep).get(plan_url()).content.decode()
+    assert "back about" in html and "after 18:00" not in html
+
+
 def test_holidays_are_marked(as_user, rep, book):
     response = as_user(rep).get(plan_url("2026-W40"))
     assert response.status_code == 200

@@ -24,6 +24,7 @@ from manyi.sales.config import settings_for, visits_per_month
 from manyi.sales.models import CalendarFeed, PlannedVisit, SalesSettings, VisitSlot
 
 DAY_START = dt.time(9, 0)  # a day's route starts at the office at nine
+DAY_END = dt.time(18, 0)  # a route back later than this is flagged
 FEED_WEEKS_BACK = 4
 FEED_WEEKS_AHEAD = 8
 GRADES = ("A", "B", "C", "D")
@@ -231,6 +232,20 @@ class Day:
     @property
     def hours(self) -> float:
         return round(self.minutes / 60, 1)
+
+    @property
+    def back_at(self) -> dt.time | None:
+        """When the rep is back at the office: the last stop's arrival, the
+        visit, the way back. None without arrival times."""
+        last = next((stop.arrive_at for stop in reversed(self.stops) if stop.arrive_at is not None), None)
+        if last is None:
+            return None
+        back = dt.datetime.combine(self.day, last) + dt.timedelta(minutes=self.visit_minutes + self.return_minutes)
+        return back.time() if back.date() == self.day else dt.time(23, 59)
+
+    @property
+    def late(self) -> bool:
+        return self.back_at is not None and self.back_at > DAY_END
 
 
 @dataclass(frozen=True)
