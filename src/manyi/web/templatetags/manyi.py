@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from manyi.core.text import format_phone
 from manyi.customers.models import Customer
 from manyi.web import fragments
-from manyi.web.views.analytics import money as format_money
+from manyi.web.numbers import money as format_money
 
 register = template.Library()
 
@@ -25,7 +25,6 @@ def phone(value: str) -> str:
 
 @register.filter
 def money(value) -> str:
-    """¥1,234,567 in both languages (zh_Hans formats have no thousands separator)."""
     return format_money(value)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
 
 import numpy as np
 from django.contrib import messages
@@ -23,6 +22,7 @@ from manyi.customers import access
 from manyi.customers.models import Customer
 from manyi.customers.selectors import customer_get
 from manyi.web.errors import page, require
+from manyi.web.numbers import count, money, percent
 from manyi.web.pagination import paginate
 
 # Segment codes of metrics.rfm: a name and what it means, in plain words.
@@ -41,26 +41,6 @@ SEGMENT_COLOURS = {
     "champions": "success", "loyal": "primary", "potential": "info", "new": "info", "at_risk": "warning",
     "cant_lose": "danger", "hibernating": "secondary", "lost": "dark", "none": "light",
 }  # fmt: skip
-
-
-def money(value, places: int = 0) -> str:
-    """¥ with thousands separators in both languages: ¥1,234,567."""
-    if value is None:
-        return "—"
-    number = Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
-    return f"¥{number + 0:,.{places}f}"  # + 0 turns -0 into 0
-
-
-def percent(share: float | None, places: int = 0) -> str:
-    if share is None:
-        return "—"
-    if 0 < share < 0.005 and places == 0:
-        return "<1%"
-    return f"{share * 100:.{places}f}%"
-
-
-def count(n: int) -> str:
-    return f"{n:,}"
 
 
 def segment_label(code: str) -> str:

@@ -61,8 +61,8 @@ from manyi.web.forms_complaints import (
     read_uploads,
 )
 from manyi.web.htmx import is_htmx
+from manyi.web.numbers import money
 from manyi.web.pagination import paginate
-from manyi.web.views.analytics import money
 
 SEVERITY_COLOURS = {"low": "secondary", "normal": "info", "high": "warning", "critical": "danger"}
 FEEDBACK_COLOURS = {FeedbackStatus.OPEN: "warning", FeedbackStatus.ACKNOWLEDGED: "info", FeedbackStatus.CLOSED: "success"}

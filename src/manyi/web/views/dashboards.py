@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from manyi.service import causes, controls, dashboards, selectors
 from manyi.service.controls import Period
 from manyi.web.errors import page, require
+from manyi.web.numbers import count, money, percent
 from manyi.web.pagination import paginate
-from manyi.web.views.analytics import count, money, percent
 
 NO_MISSES = {
     "recorded": (pgettext_lazy("four no-misses", "Recorded"), gettext_lazy("Every problem recorded")),

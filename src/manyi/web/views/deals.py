@@ -36,8 +36,8 @@ from manyi.web.forms_deals import (
     StageRows,
 )
 from manyi.web.htmx import is_htmx
+from manyi.web.numbers import money, percent
 from manyi.web.pagination import paginate
-from manyi.web.views.analytics import money, percent
 
 HEAT_COLOURS = {"hot": "danger", "warm": "warning", "cold": "info"}
 

@@ -24,8 +24,8 @@ from manyi.web.forms_orders import (
     OrderLines,
     ProductForm,
 )
+from manyi.web.numbers import money
 from manyi.web.pagination import paginate
-from manyi.web.views.analytics import money
 
 STATUS_COLOURS = {OrderStatus.CONFIRMED: "primary", OrderStatus.COMPLETED: "success", OrderStatus.CANCELLED: "secondary", OrderStatus.RETURNED: "warning"}
 

@@ -24,8 +24,8 @@ from manyi.sales.selectors import quotes as selectors
 from manyi.sales.services import quotes as services
 from manyi.web.errors import add_service_errors, page, require
 from manyi.web.forms_quotes import QuoteFilterForm, QuoteForm, QuoteLines, WorkloadRows
+from manyi.web.numbers import money
 from manyi.web.pagination import paginate
-from manyi.web.views.analytics import money
 
 STATUS_COLOURS = {
     QuoteStatus.DRAFT: "secondary", QuoteStatus.PENDING: "warning", QuoteStatus.APPROVED: "info",
