@@ -30,7 +30,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _widget_class(widget) -> str:
-    if isinstance(widget, forms.CheckboxInput):
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
         return "form-check-input"
     if isinstance(widget, forms.Select):
         return "form-select"
@@ -64,8 +64,7 @@ class ServiceForm(forms.ModelForm):
 
     def __init__(self, *args, instance=None, **kwargs):
         super().__init__(*args, instance=copy.copy(instance) if instance is not None else None, **kwargs)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault("class", _widget_class(field.widget))
+        style(self)
         if instance is not None and instance.pk:
             for name in PHONE_FIELDS:
                 if name in self.fields:

@@ -26,6 +26,7 @@ from manyi.service.models import (
     Step,
 )
 from manyi.service.selectors import ComplaintFilters
+from manyi.web.forms import FilterForm, style
 
 # The channels an agent records a complaint from (the web form and the API file their own).
 AGENT_CHANNELS = (ComplaintChannel.PHONE, ComplaintChannel.IN_PERSON, ComplaintChannel.CHAT, ComplaintChannel.EMAIL)
@@ -53,17 +54,6 @@ def _label(model, name: str) -> str:
     return model._meta.get_field(name).verbose_name
 
 
-def _style(form: forms.BaseForm) -> None:
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
-
-
 def step_label(step: str) -> str:
     """"4. Analysed": a step with its place in the process."""
     return f"{STEPS.index(step) + 1}. {Step(step).label}"
@@ -73,7 +63,7 @@ def status_choices() -> list[tuple[str, str]]:
     return [("open", _("Open")), ("closed", _("Closed")), ("all", _("All")), *((s, step_label(s)) for s in STEPS)]
 
 
-class ComplaintFilterForm(forms.Form):
+class ComplaintFilterForm(FilterForm):
     """The queue's filters; a value that does not parse is ignored."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
@@ -86,15 +76,6 @@ class ComplaintFilterForm(forms.Form):
     breached = forms.BooleanField(label=_("SLA breached"), required=False)
     sort = forms.ChoiceField(label=_("Order"), required=False, choices=SORT_CHOICES)
     customer = forms.IntegerField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
-
-    def value(self, name: str) -> Any:
-        """The cleaned value, or None when it is missing or did not parse."""
-        self.is_valid()
-        return self.cleaned_data.get(name) if name not in self.errors else None
 
     def filters(self) -> ComplaintFilters:
         return ComplaintFilters(
@@ -162,7 +143,7 @@ class ComplaintForm(forms.Form):
             "hx-get": reverse_lazy("web:complaint_contact_options"), "hx-trigger": "change, htmx:afterSwap",
             "hx-target": "#id_contact", "hx-swap": "innerHTML",
         })  # fmt: skip
-        _style(self)
+        style(self)
 
 
 def cause_choices() -> list:
@@ -214,7 +195,7 @@ class StepForm(forms.Form):
             if not self.is_bound and name != "recheck_result":
                 value = getattr(complaint, name)
                 self.fields[name].initial = "" if value is None else value
-        _style(self)
+        style(self)
 
     @property
     def step_fields(self) -> list[forms.BoundField]:
@@ -231,7 +212,7 @@ class ReplyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "reply-%s")
         super().__init__(*args, **kwargs)
-        _style(self)
+        style(self)
 
 
 class TextForm(forms.Form):
@@ -244,7 +225,7 @@ class TextForm(forms.Form):
         super().__init__(*args, **kwargs)
         if label:
             self.fields["text"].label = label
-        _style(self)
+        style(self)
 
 
 class ReasonForm(forms.Form):
@@ -254,7 +235,7 @@ class ReasonForm(forms.Form):
         super().__init__(*args, **kwargs)
         if label:
             self.fields["reason"].label = label
-        _style(self)
+        style(self)
 
 
 class AssignForm(forms.Form):
@@ -264,7 +245,7 @@ class AssignForm(forms.Form):
         kwargs.setdefault("auto_id", "assign-%s")
         super().__init__(*args, **kwargs)
         self.fields["assignee"].widget.choices = [("", _("Choose a colleague")), *people]
-        _style(self)
+        style(self)
 
 
 class FeedbackForm(forms.Form):
@@ -276,7 +257,7 @@ class FeedbackForm(forms.Form):
         kwargs.setdefault("auto_id", "feedback-%s")
         super().__init__(*args, **kwargs)
         self.fields["recipient"].widget.choices = [("", _("Nobody in particular")), *people]
-        _style(self)
+        style(self)
 
 
 class FeedbackCloseForm(forms.Form):
@@ -286,4 +267,4 @@ class FeedbackCloseForm(forms.Form):
         kwargs.setdefault("auto_id", f"feedback-{item.pk}-%s")
         super().__init__(*args, **kwargs)
         self.item = item
-        _style(self)
+        style(self)

@@ -133,8 +133,7 @@ class ProductForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for f in self.fields.values():
-            f.widget.attrs.setdefault("class", "form-control")
+        style(self)
 
     def service_data(self) -> dict[str, Any]:
         return dict(self.cleaned_data)
