@@ -3,7 +3,12 @@ set nothing of its own."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from manyi.sales.models import SalesSettings, Stage
+
+DAY_START = dt.time(9, 0)  # a day's route leaves the office at nine; a visit without an arrival time is put there
+DAY_END = dt.time(18, 0)  # a route back at the office later than this is flagged
 
 # The sales platform of domain §5, from outside the wall to inside it: (key,
 # name, English name, probability %, inside the wall). Written on first use,

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from manyi.sales.config import DAY_START
 from manyi.sales.models import PlannedVisit
 
 ZONE = ZoneInfo("Asia/Shanghai")
-DAY_START = dt.time(9, 0)  # when a day's route starts; a visit without an arrival time is put there
 PRODID = "-//Manyi CRM//Visit plan//ZH"
 
 

@@ -20,11 +20,10 @@ from manyi.accounts.models import ApiToken, Role, Team, User
 from manyi.core.errors import NotFound
 from manyi.customers.models import Customer
 from manyi.sales import access, planner, routes
-from manyi.sales.config import settings_for, visits_per_month
+from manyi.sales.config import DAY_END, settings_for, visits_per_month
+from manyi.sales.ical import address_of
 from manyi.sales.models import CalendarFeed, PlannedVisit, SalesSettings, VisitSlot
 
-DAY_START = dt.time(9, 0)  # a day's route starts at the office at nine
-DAY_END = dt.time(18, 0)  # a route back later than this is flagged
 FEED_WEEKS_BACK = 4
 FEED_WEEKS_AHEAD = 8
 GRADES = ("A", "B", "C", "D")
@@ -328,8 +327,6 @@ def unplaced_rows(customers: dict[int, Customer], unplaced) -> list[Unplaced]:
 
 
 def _stop(v: PlannedVisit) -> Stop:
-    from manyi.sales.ical import address_of
-
     c = v.customer
     return Stop(
         id=v.pk, stop=v.stop, customer_id=c.pk, customer_name=c.name, grade=c.grade, address=address_of(c),

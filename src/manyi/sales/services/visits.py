@@ -32,9 +32,9 @@ from manyi.customers.models import Customer
 from manyi.interactions.models import Channel, Direction, Interaction, InteractionKind
 from manyi.interactions.services import interaction_create
 from manyi.sales import access, planner, routes
+from manyi.sales.config import DAY_START
 from manyi.sales.models import CalendarFeed, PlannedVisit, SalesSettings, VisitSlot
 from manyi.sales.selectors.visits import (
-    DAY_START,
     PlanningInput,
     WeekPlan,
     assign,
