@@ -75,6 +75,10 @@ INSTALLED_APPS = [
     "manyi.transfer",
     "manyi.service",
     "manyi.sales",
+    "manyi.care",
+    "manyi.satisfaction",
+    "manyi.loyalty",
+    "manyi.campaigns",
     "manyi.web",
     "manyi",
 ]

@@ -4,6 +4,8 @@ from ninja.renderers import JSONRenderer
 from manyi.api import (
     analytics,
     auth,
+    campaigns,
+    care,
     complaints,
     contacts,
     customers,
@@ -12,7 +14,9 @@ from manyi.api import (
     errors,
     exports,
     interactions,
+    loyalty,
     quotes,
+    satisfaction,
     visits,
 )
 
@@ -46,3 +50,7 @@ api.add_router("/v1/complaints", complaints.router)
 api.add_router("/v1/sales", deals.router)
 api.add_router("/v1/sales/quotes", quotes.router)
 api.add_router("/v1/sales/visits", visits.router)
+api.add_router("/v1/care", care.router)
+api.add_router("/v1/satisfaction", satisfaction.router)
+api.add_router("/v1/loyalty", loyalty.router)
+api.add_router("/v1/campaigns", campaigns.router)

@@ -75,6 +75,11 @@ class MaritalStatus(models.TextChoices):
     WIDOWED = "widowed", _("Widowed")
 
 
+class BirthdayCalendar(models.TextChoices):
+    SOLAR = "solar", _("Solar (Gregorian)")
+    LUNAR = "lunar", _("Lunar")
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=40, unique=True)
 
@@ -147,6 +152,9 @@ class Customer(TimeStampedModel):
     # Individual profile
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    # Many customers celebrate the lunar anniversary of the day they were born.
+    birthday_calendar = models.CharField(_("birthday celebrated on"), max_length=8, choices=BirthdayCalendar.choices, default=BirthdayCalendar.SOLAR)
+    western_festivals = models.BooleanField(_("greet on Western festivals"), default=False)
     marital_status = models.CharField(_("marital status"), max_length=16, choices=MaritalStatus.choices, blank=True)
     family_notes = models.TextField(_("family"), blank=True)
     occupation = models.CharField(_("occupation"), max_length=64, blank=True)
@@ -234,6 +242,7 @@ class Contact(TimeStampedModel):
     email = models.EmailField(_("email"), blank=True)
     wechat = models.CharField(_("WeChat"), max_length=64, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday_calendar = models.CharField(_("birthday celebrated on"), max_length=8, choices=BirthdayCalendar.choices, default=BirthdayCalendar.SOLAR)
     is_key_person = models.BooleanField(_("key person"), default=False)
     key_role = models.CharField(_("role in decisions"), max_length=64, blank=True)
     influence = models.CharField(_("influence"), max_length=8, choices=Influence.choices, blank=True)
@@ -352,3 +361,30 @@ class ContactMerge(MergeRecord):
             models.Index(fields=["survivor", "-at"], name="contact_merge_survivor"),
             models.Index(fields=["other", "-at"], name="contact_merge_other"),
         ]
+
+
+class DepthEvidence(models.TextChoices):
+    FIRST_INTERACTION = "first_interaction", _("First interaction")
+    FIRST_PURCHASE = "first_purchase", _("First purchase")
+    REPEAT_PURCHASE = "repeat_purchase", _("Repeat purchase")
+    SURVEY_SATISFIED = "survey_satisfied", _("Satisfied survey answer")
+    SURVEY_DISSATISFIED = "survey_dissatisfied", _("Dissatisfied survey answer")
+    REFERRAL = "referral", _("Referred a customer")
+    MANUAL = "manual", _("Set by hand")
+
+
+class DepthChange(ChoiceLabelsMixin):
+    """Append-only history of a customer's relationship depth (domain §1):
+    each move, what evidence made it, and who or what recorded it."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="depth_changes")
+    from_depth = models.CharField(max_length=16, choices=Depth.choices)
+    to_depth = models.CharField(max_length=16, choices=Depth.choices)
+    evidence = models.CharField(max_length=24, choices=DepthEvidence.choices)
+    note = models.CharField(max_length=200, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="depth_change_customer_at")]

@@ -70,4 +70,8 @@ urlpatterns = [
     path("", include("manyi.web.urls_sales")),
     path("", include("manyi.web.urls_quotes")),
     path("", include("manyi.web.urls_visits")),
+    path("", include("manyi.web.urls_care")),
+    path("", include("manyi.web.urls_satisfaction")),
+    path("", include("manyi.web.urls_loyalty")),
+    path("", include("manyi.web.urls_campaigns")),
 ]

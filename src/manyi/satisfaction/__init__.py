@@ -1,0 +1,1 @@
+"""Satisfaction (domain §6): CSAT, NPS and expectation-vs-perception surveys."""
