@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from manyi.accounts.models import Role, User
 from manyi.analytics import refresh
 from manyi.analytics.models import (
+    COUNTED_STATUSES,
     AnalyticsRun,
     Order,
     OrderChannel,
@@ -34,7 +35,8 @@ from manyi.core.errors import (
 )
 from manyi.core.text import normalize_text
 from manyi.customers import access
-from manyi.customers.models import ChangeAction, ChangeRecord, Customer
+from manyi.customers.depth import depth_record
+from manyi.customers.models import ChangeAction, ChangeRecord, Customer, DepthEvidence
 
 MAX_LINES = 200
 MAX_QUANTITY = Decimal(1000000)
@@ -226,6 +228,10 @@ def order_create(*, by: User, customer: Customer, data: dict[str, Any]) -> Order
         line.order = order
     OrderLine.objects.bulk_create(lines)
     Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
+    if order.counts:
+        bought = Order.objects.filter(customer=customer, status__in=COUNTED_STATUSES).count()
+        evidence = DepthEvidence.FIRST_PURCHASE if bought == 1 else DepthEvidence.REPEAT_PURCHASE
+        depth_record(customer=customer, evidence=evidence, by=by, note=order.number)
     return order
 
 

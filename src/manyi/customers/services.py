@@ -28,6 +28,9 @@ from manyi.customers.models import (
     Contact,
     Customer,
     CustomerAccess,
+    Depth,
+    DepthChange,
+    DepthEvidence,
     Tag,
 )
 
@@ -37,11 +40,11 @@ CUSTOMER_FIELDS = (
     "latitude", "longitude", "credit_code", "enterprise_type", "ownership", "industry", "registered_capital", "market_value",
     "employee_count", "leader_name", "leader_background", "marketing_head", "purchasing_head",
     "annual_sales", "business_volume",
-    "gender", "birthday", "marital_status", "family_notes", "occupation", "position", "professional_title",
+    "gender", "birthday", "birthday_calendar", "western_festivals", "marital_status", "family_notes", "occupation", "position", "professional_title",
     "income_level", "education", "resume", "health_notes", "preferences", "lifestyle", "purchase_story",
 )  # fmt: skip
 CONTACT_FIELDS = (
-    "name", "gender", "title", "department", "phone", "mobile", "email", "wechat", "birthday",
+    "name", "gender", "title", "department", "phone", "mobile", "email", "wechat", "birthday", "birthday_calendar",
     "is_key_person", "key_role", "influence", "social_style", "temperament", "notes",
 )  # fmt: skip
 PHONE_FIELDS = ("phone", "mobile", "fax")
@@ -217,6 +220,8 @@ def customer_create(*, by: User, data: dict[str, Any]) -> Customer:
     after["tags"] = ", ".join(sorted(tags or []))
     changes = _diff(Customer, {k: "" for k in after}, after)
     ChangeRecord.objects.create(customer=customer, actor=by, action=ChangeAction.CREATED, changes=changes)
+    if customer.depth != Depth.AWARENESS:
+        DepthChange.objects.create(customer=customer, from_depth=Depth.AWARENESS, to_depth=customer.depth, evidence=DepthEvidence.MANUAL, by=by)
     return customer
 
 
@@ -229,6 +234,7 @@ def customer_update(*, by: User, customer: Customer, data: dict[str, Any]) -> Cu
     if not access.can_see_sensitive(by, customer):
         data = {k: v for k, v in data.items() if k not in SENSITIVE_FIELDS}
     before = _snapshot(customer, fields)
+    depth_before = customer.depth
     before["owner"] = str(customer.owner)
     before["tags"] = _tag_string(customer)
     errors = _apply(customer, data, fields)
@@ -255,6 +261,8 @@ def customer_update(*, by: User, customer: Customer, data: dict[str, Any]) -> Cu
     changes = _diff(Customer, before, after)
     if changes:
         ChangeRecord.objects.create(customer=customer, actor=by, action=ChangeAction.UPDATED, changes=changes)
+    if customer.depth != depth_before:
+        DepthChange.objects.create(customer=customer, from_depth=depth_before, to_depth=customer.depth, evidence=DepthEvidence.MANUAL, by=by)
     return customer
 
 

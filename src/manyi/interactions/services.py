@@ -13,9 +13,16 @@ from django.utils.translation import gettext as _
 from manyi.accounts.models import User
 from manyi.core.errors import PermissionDenied, ValidationFailed
 from manyi.customers import access
-from manyi.customers.models import Contact, Customer
+from manyi.customers.depth import depth_record
+from manyi.customers.models import Contact, Customer, Depth, DepthEvidence
 from manyi.emotion.engine import Engine, Reading
-from manyi.interactions.models import Direction, EmotionReading, Interaction, words_of
+from manyi.interactions.models import (
+    Direction,
+    EmotionReading,
+    Interaction,
+    InteractionKind,
+    words_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +65,8 @@ def interaction_create(*, by: User, customer: Customer, data: dict[str, Any]) ->
     item.save()
     Customer.objects.filter(pk=customer.pk).update(updated_at=timezone.now())
     emotion_reading_store(interaction=item)
+    if item.kind != InteractionKind.NOTE and customer.depth == Depth.AWARENESS:
+        depth_record(customer=customer, evidence=DepthEvidence.FIRST_INTERACTION, by=by)
     return item
 
 
