@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from manyi.care import selectors as care
 from manyi.customers import access, selectors
 from manyi.interactions.selectors import STREAK, customers_at_risk, recent_interactions
 from manyi.web.errors import page
@@ -13,4 +14,5 @@ def home(request):
         "customers": selectors.home_customers(user=request.user),
         "interactions": recent_interactions(user=request.user, limit=8),
         "can_create": access.can_create_customers(request.user),
+        "tasks_due": care.open_count(user=request.user),
     })  # fmt: skip
