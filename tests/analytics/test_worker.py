@@ -34,14 +34,15 @@ def test_a_nightly_job_is_queued_once_a_day_after_its_time(settings):
     settings.MANYI_NIGHTLY_AT = "02:30"
     night = dt.datetime(2026, 11, 27, 2, 29, tzinfo=SHANGHAI)
     assert schedule.tick(night) == []
-    assert schedule.tick(night + dt.timedelta(minutes=1)) == ["analytics.nightly_refresh"]
+    nightly = ["analytics.nightly_refresh", "loyalty.daily"]
+    assert schedule.tick(night + dt.timedelta(minutes=1)) == nightly
     assert schedule.tick(night + dt.timedelta(hours=5)) == []
-    assert schedule.tick(night + dt.timedelta(days=1, minutes=1)) == ["analytics.nightly_refresh"]
-    runs = list(ScheduledRun.objects.order_by("day").values_list("day", flat=True))
+    assert schedule.tick(night + dt.timedelta(days=1, minutes=1)) == nightly
+    runs = list(ScheduledRun.objects.filter(name="analytics.nightly_refresh").order_by("day").values_list("day", flat=True))
     assert runs == [dt.date(2026, 11, 27), dt.date(2026, 11, 28)]
     tasks = DBTaskResult.objects.filter(task_path="manyi.analytics.tasks.refresh_analytics")
     assert tasks.count() == 2
-    assert set(ScheduledRun.objects.values_list("task_id", flat=True)) == {str(t.id) for t in tasks}
+    assert set(ScheduledRun.objects.filter(name="analytics.nightly_refresh").values_list("task_id", flat=True)) == {str(t.id) for t in tasks}
 
 
 @pytest.mark.django_db
@@ -53,7 +54,7 @@ def test_a_bad_time_of_day_is_refused_with_its_value(settings):
 
 def test_two_workers_run_the_nightly_refresh_exactly_once(tmp_path):
     """Two real worker processes start together on one database after the
-    nightly time: one queues the refresh, one of them runs it, once."""
+    nightly time: one queues the nightly jobs, the refresh runs once."""
     env = _env(tmp_path, MANYI_NIGHTLY_AT="00:00")
     migrated = _run("migrate", "--no-input", env=env)
     assert migrated.returncode == 0, migrated.stderr
@@ -67,10 +68,12 @@ def test_two_workers_run_the_nightly_refresh_exactly_once(tmp_path):
     outputs = [w.communicate(timeout=240)[0] for w in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
     with sqlite3.connect(tmp_path / "manyi.sqlite3") as db:
-        scheduled = db.execute("SELECT name FROM core_scheduledrun").fetchall()
-        tasks = db.execute("SELECT status, worker_ids FROM django_tasks_database_dbtaskresult").fetchall()
+        scheduled = db.execute("SELECT name FROM core_scheduledrun ORDER BY name").fetchall()
+        tasks = db.execute(
+            "SELECT status, worker_ids FROM django_tasks_database_dbtaskresult WHERE task_path = 'manyi.analytics.tasks.refresh_analytics'"
+        ).fetchall()
         runs = db.execute("SELECT status, trigger, parameters FROM analytics_analyticsrun").fetchall()
-    assert scheduled == [("analytics.nightly_refresh",)]
+    assert scheduled == [("analytics.nightly_refresh",), ("loyalty.daily",)]
     assert len(tasks) == 1 and tasks[0][0] == "SUCCESSFUL", (tasks, outputs)
     assert len(runs) == 1 and runs[0][:2] == ("done", "nightly"), runs
     # An empty database: nothing to fit yet, and the run says why.

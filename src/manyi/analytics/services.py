@@ -37,6 +37,7 @@ from manyi.core.text import normalize_text
 from manyi.customers import access
 from manyi.customers.depth import depth_record
 from manyi.customers.models import ChangeAction, ChangeRecord, Customer, DepthEvidence
+from manyi.loyalty.services import points_for_order
 
 MAX_LINES = 200
 MAX_QUANTITY = Decimal(1000000)
@@ -232,6 +233,7 @@ def order_create(*, by: User, customer: Customer, data: dict[str, Any]) -> Order
         bought = Order.objects.filter(customer=customer, status__in=COUNTED_STATUSES).count()
         evidence = DepthEvidence.FIRST_PURCHASE if bought == 1 else DepthEvidence.REPEAT_PURCHASE
         depth_record(customer=customer, evidence=evidence, by=by, note=order.number)
+    points_for_order(order=order, by=by)
     return order
 
 
@@ -246,6 +248,9 @@ def order_set_status(*, by: User, order: Order, status: str) -> Order:
         raise ValidationFailed(_("Choose a status from the list."), fields={"status": [_("Choose a status from the list.")]})
     Order.objects.filter(pk=order.pk).update(status=status, updated_at=timezone.now())
     order.status = status
+    # Points a cancelled or returned order earned are taken back (refused, and
+    # the change with them, when the customer has spent them already).
+    points_for_order(order=order, by=by)
     return order
 
 

@@ -25,7 +25,11 @@ class Job:
     task: str  # dotted path of a django-tasks Task
 
 
-JOBS = (Job("analytics.nightly_refresh", lambda: settings.MANYI_NIGHTLY_AT, "manyi.analytics.tasks.refresh_analytics"),)
+JOBS = (
+    Job("analytics.nightly_refresh", lambda: settings.MANYI_NIGHTLY_AT, "manyi.analytics.tasks.refresh_analytics"),
+    # Points that lapsed, tiers as earnings age out, today's birthday points.
+    Job("loyalty.daily", lambda: settings.MANYI_NIGHTLY_AT, "manyi.loyalty.tasks.loyalty_daily"),
+)
 
 
 @dataclass(frozen=True)
