@@ -38,6 +38,8 @@ from manyi.customers import access
 from manyi.customers.depth import depth_record
 from manyi.customers.models import ChangeAction, ChangeRecord, Customer, DepthEvidence
 from manyi.loyalty.services import points_for_order
+from manyi.satisfaction.delivery import survey_send_after
+from manyi.satisfaction.models import SurveyTrigger
 
 MAX_LINES = 200
 MAX_QUANTITY = Decimal(1000000)
@@ -234,6 +236,8 @@ def order_create(*, by: User, customer: Customer, data: dict[str, Any]) -> Order
         evidence = DepthEvidence.FIRST_PURCHASE if bought == 1 else DepthEvidence.REPEAT_PURCHASE
         depth_record(customer=customer, evidence=evidence, by=by, note=order.number)
     points_for_order(order=order, by=by)
+    if order.counts:
+        survey_send_after(customer=customer, trigger=SurveyTrigger.PURCHASE, source=f"order:{order.pk}")
     return order
 
 

@@ -31,6 +31,7 @@ from manyi.customers.depth import depth_record
 from manyi.customers.models import Customer, DepthEvidence
 from manyi.emotion.engine import Engine
 from manyi.interactions.models import Escalation
+from manyi.loyalty.services import points_for_survey
 from manyi.satisfaction import scoring
 from manyi.satisfaction.drivers import Driver, drivers_for
 from manyi.satisfaction.models import (
@@ -281,6 +282,7 @@ def _record(*, customer: Customer, kind: str, data: dict[str, Any], invitation: 
     depth_record(
         customer=customer, evidence=DepthEvidence.SURVEY_DISSATISFIED if dissatisfied else DepthEvidence.SURVEY_SATISFIED, by=by, note=source,
     )  # fmt: skip
+    points_for_survey(customer=customer, response_id=response.pk)
     if dissatisfied:
         title = _("Dissatisfied survey answer from %(customer)s: %(result)s") % {"customer": customer.name, "result": result_text(response)}
         response.follow_up = followup_open(

@@ -27,6 +27,7 @@ from manyi.customers.models import AccessKind, Contact, Customer, CustomerAccess
 from manyi.emotion.engine import Engine
 from manyi.interactions.models import Channel, Direction, Interaction, InteractionKind
 from manyi.interactions.services import emotion_reading_store
+from manyi.satisfaction.models import SurveyTrigger
 from manyi.service import access, causes, deadlines, uploads
 from manyi.service.models import (
     STEPS,
@@ -421,6 +422,11 @@ def complaint_step(*, complaint: Complaint, by: User, step: str, notes: str = ""
         complaint.paused_at = None
         fields += ["closed_at", "paused_at"]
     _save(complaint, *fields)
+    if step == Step.CLOSED:
+        # Imported here: surveys file complaints themselves (satisfaction → service).
+        from manyi.satisfaction.delivery import survey_send_after
+
+        survey_send_after(customer=complaint.customer, trigger=SurveyTrigger.COMPLAINT_CLOSED, source=f"complaint:{complaint.pk}")
     return complaint
 
 

@@ -44,6 +44,8 @@ from manyi.sales.selectors.visits import (
     unplaced_rows,
     week_plan,
 )
+from manyi.satisfaction.delivery import survey_send_after
+from manyi.satisfaction.models import SurveyTrigger
 
 ROUTE_METHOD = "heuristic"
 MAX_NOTE = 2000
@@ -198,6 +200,7 @@ def visit_check_in(*, by: User, visit: PlannedVisit, note: str = "", outcome: st
     locked.interaction = interaction
     locked.checked_in_at = now
     locked.save(update_fields=["interaction", "checked_in_at", "updated_at"])
+    survey_send_after(customer=locked.customer, trigger=SurveyTrigger.VISIT, source=f"visit:{locked.pk}")
     visit.interaction, visit.checked_in_at = interaction, now
     return interaction
 
