@@ -328,3 +328,12 @@ def test_a_capped_total_still_pages_to_the_end(as_user, rep, monkeypatch):
     assert len(seen) == 7
     exact = client.get(URL, {"page_size": 10}).json()
     assert exact["has_next"] is False
+
+
+def test_the_birthday_calendar_and_festival_wish_travel_through_the_api(as_user, rep, customer):
+    client = as_user(rep)
+    response = client.patch(f"/api/v1/customers/{customer.pk}", {"birthday_calendar": "lunar", "western_festivals": True}, content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["birthday_calendar"], response.json()["western_festivals"]) == ("lunar", True)
+    bad = client.patch(f"/api/v1/customers/{customer.pk}", {"birthday_calendar": "moon"}, content_type="application/json")
+    assert bad.status_code == 422 and "birthday_calendar" in bad.content.decode()

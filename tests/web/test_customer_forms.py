@@ -116,3 +116,21 @@ def test_every_error_shows_in_one_round(as_user, rep):
     assert _error_next_to(body, "mobile", "is not a valid phone number")
     assert _error_next_to(body, "credit_code", "18 letters and digits")
     assert not Customer.objects.exists()
+
+
+def test_the_form_keeps_how_a_customer_celebrates_birthdays_and_festivals(as_user, rep):
+    client = as_user(rep)
+    form = client.get(reverse("web:customer_new")).content.decode()
+    assert 'name="birthday_calendar"' in form and 'name="western_festivals"' in form
+    client.post(reverse("web:customer_new"), {
+        "kind": "individual", "name": "欧阳娜娜", "category": "consumer", "importance": "ordinary", "grade": "C",
+        "depth": "awareness", "birthday": "1988-03-07", "birthday_calendar": "lunar", "western_festivals": "on",
+    })  # fmt: skip
+    customer = Customer.objects.get()
+    assert (customer.birthday_calendar, customer.western_festivals) == ("lunar", True)
+    # A form that leaves the calendar out keeps it; an unchecked box clears the festivals.
+    client.post(reverse("web:customer_edit", args=[customer.pk]), {
+        "kind": "individual", "name": "欧阳娜娜", "category": "consumer", "importance": "ordinary", "grade": "C", "depth": "awareness",
+    })  # fmt: skip
+    customer.refresh_from_db()
+    assert (customer.birthday_calendar, customer.western_festivals) == ("lunar", False)

@@ -18,6 +18,7 @@ from pydantic import BeforeValidator, ConfigDict, StrictBool, StrictInt, field_v
 from manyi.accounts.models import User
 from manyi.customers.access import can_see_sensitive
 from manyi.customers.models import (
+    BirthdayCalendar,
     Category,
     ChangeAction,
     Contact,
@@ -175,6 +176,8 @@ class CustomerPatch(InputSchema):
 
     gender: Gender | Blank = None
     birthday: IsoDate | None = None
+    birthday_calendar: BirthdayCalendar = None
+    western_festivals: StrictBool = None
     marital_status: MaritalStatus | Blank = None
     family_notes: str = None
     occupation: str = Field(None, max_length=_c("occupation"))
@@ -266,6 +269,8 @@ class CustomerOut(CustomerListItem):
     business_volume: Decimal | None
     gender: Gender | Blank
     birthday: date | None
+    birthday_calendar: BirthdayCalendar
+    western_festivals: bool
     marital_status: MaritalStatus | Blank | None = Field(description="Null when you may not read it.")
     family_notes: str | None = Field(description="Null when you may not read it.")
     occupation: str
@@ -303,6 +308,7 @@ class ContactPatch(InputSchema):
     email: str = Field(None, max_length=_k("email"))
     wechat: str = Field(None, max_length=_k("wechat"))
     birthday: IsoDate | None = None
+    birthday_calendar: BirthdayCalendar = None
     is_key_person: StrictBool = None
     key_role: str = Field(None, max_length=_k("key_role"))
     influence: Influence | Blank = None
@@ -327,6 +333,7 @@ class ContactOut(Schema):
     email: str
     wechat: str
     birthday: date | None
+    birthday_calendar: BirthdayCalendar
     is_key_person: bool
     key_role: str
     influence: Influence | Blank

@@ -56,6 +56,11 @@ class FilterForm(forms.Form):
         return self.cleaned_data.get(name) if name not in self.errors else None
 
 
+# Fields with a default that a form (or a script posting to it) may leave
+# out: the record keeps its value.
+KEEP_WHEN_MISSING = ("birthday_calendar",)
+
+
 class ServiceForm(forms.ModelForm):
     """A ModelForm over a copy of the instance: parsing never touches the
     record itself, the service does the write."""
@@ -64,6 +69,9 @@ class ServiceForm(forms.ModelForm):
 
     def __init__(self, *args, instance=None, **kwargs):
         super().__init__(*args, instance=copy.copy(instance) if instance is not None else None, **kwargs)
+        for name in KEEP_WHEN_MISSING:
+            if name in self.fields:
+                self.fields[name].required = False
         style(self)
         if instance is not None and instance.pk:
             for name in PHONE_FIELDS:
@@ -87,7 +95,11 @@ class ServiceForm(forms.ModelForm):
         return cleaned
 
     def service_data(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
+        data = dict(self.cleaned_data)
+        for name in KEEP_WHEN_MISSING:
+            if data.get(name) == "":
+                del data[name]
+        return data
 
 
 class CustomerForm(ServiceForm):

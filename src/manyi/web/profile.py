@@ -33,7 +33,7 @@ CUSTOMER_GROUPS = (
         "marketing_head", "purchasing_head",
     ), kind="enterprise"),
     Group("individual", _("Individual profile"), (
-        "gender", "birthday", "marital_status", "occupation", "position", "professional_title", "income_level",
+        "gender", "birthday", "birthday_calendar", "western_festivals", "marital_status", "occupation", "position", "professional_title", "income_level",
         "education", "resume", "family_notes", "health_notes", "preferences", "lifestyle", "purchase_story",
     ), kind="individual"),
     Group("personality", _("Personality and style"), ("social_style", "temperament")),
@@ -41,7 +41,7 @@ CUSTOMER_GROUPS = (
 )  # fmt: skip
 
 CONTACT_GROUPS = (
-    Group("person", _("Person"), ("name", "gender", "title", "department", "birthday")),
+    Group("person", _("Person"), ("name", "gender", "title", "department", "birthday", "birthday_calendar")),
     Group("channels", _("Contact channels"), ("mobile", "phone", "email", "wechat")),
     Group("role", _("Role in decisions"), ("is_key_person", "key_role", "influence")),
     Group("personality", _("Personality and style"), ("social_style", "temperament")),
