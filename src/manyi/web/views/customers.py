@@ -24,6 +24,7 @@ from manyi.web.forms import CustomerForm, GrantForm
 from manyi.web.htmx import is_htmx
 from manyi.web.pagination import paginate
 from manyi.web.profile import profile_sections
+from manyi.web.relationship import relationship_panel
 from manyi.web.views.analytics import value_card
 from manyi.web.views.orders import order_rows
 from manyi.web.views.public import link_panel
@@ -159,6 +160,7 @@ def detail_context(request, customer, *, interaction_form=None):
     context["complaints"] = list(complaint_selectors.complaint_list(user=user, filters=ComplaintFilters(status="all", customer=customer.pk, sort="newest"))[:5])
     context["deals"] = list(deal_selectors.deal_list(user=user, filters=DealFilters(status="", customer=customer.pk))[:5])
     context["can_sell"] = sales_access.can_sell(user)
+    context["relationship"] = relationship_panel(user, customer)
     if can_edit:
         context["grant_users"] = overview.grant_choices
         context["grant_kinds"] = CustomerAccess.choice_labels("kind").items()
