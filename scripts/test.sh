@@ -16,7 +16,7 @@ CI_RUN=false
 
 if $CI_RUN; then
     missing=()
-    for pkg in chromium fonts-noto-cjk postgresql dovecot-imapd libpango-1.0-0 libpangoft2-1.0-0; do
+    for pkg in chromium fonts-noto-cjk postgresql dovecot-imapd redis-server libpango-1.0-0 libpangoft2-1.0-0; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if ((${#missing[@]})); then

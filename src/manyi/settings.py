@@ -16,6 +16,13 @@ MANYI_COMPLAINT_MAIL_OWNER  username who owns customers first met through that m
 MANYI_SLA_SWEEP_SECONDS     how often a worker checks the SLA clocks, default 60
 MANYI_SMTP_URL              smtp://user:password@host:port (smtps:// for TLS): notifications are also e-mailed when set
 MANYI_MAIL_FROM             the From address of those e-mails, default manyi@localhost
+MANYI_PUBLIC_URL            the address customers reach Manyi at, for links in mail sent without a request (survey links), default http://127.0.0.1:8000
+MANYI_TASKS                 db (default): background work queued in the database, run by `manyi worker`;
+                            rq: queued in Redis, run by `manyi rqworker --with-scheduler` (as many as you like)
+MANYI_REDIS_URL             redis://host:port/db of the rq queues, default redis://127.0.0.1:6379/0
+MANYI_SMS_URL               the SMS provider's send endpoint (generic HTTP API: POST JSON {to, text, ref, sign})
+MANYI_SMS_TOKEN             bearer token sent to that provider; its webhooks must send it too
+MANYI_SMS_SIGN              the sender signature marketing SMS carry as 【...】, e.g. 满意科技
 """
 
 import os
@@ -193,8 +200,22 @@ MANYI_COUNT_CAP = 10_000
 MANYI_API_MAX_PAGE_SIZE = 200
 
 # Background work: Django's tasks API, stored in the database (no broker);
-# `manyi worker` runs them.
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# `manyi worker` runs them. MANYI_TASKS=rq puts them in Redis instead, for
+# RQ workers on as many machines as needed (`manyi rqworker --with-scheduler`;
+# the scheduler runs tasks queued for later, such as a throttled campaign's next window).
+MANYI_TASKS = os.environ.get("MANYI_TASKS", "db").strip().lower()
+MANYI_REDIS_URL = os.environ.get("MANYI_REDIS_URL", "redis://127.0.0.1:6379/0")
+if MANYI_TASKS == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": MANYI_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+elif MANYI_TASKS == "db":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"MANYI_TASKS must be db or rq, not {MANYI_TASKS!r}")
 MANYI_NIGHTLY_AT = os.environ.get("MANYI_NIGHTLY_AT", "02:30")
 MANYI_IMPORT_STALE_SECONDS = float(os.environ.get("MANYI_IMPORT_STALE_SECONDS", "120"))
 
@@ -212,7 +233,13 @@ MANYI_FORM_LIMIT_LINK = 30
 
 MANYI_SMTP_URL = os.environ.get("MANYI_SMTP_URL", "")
 MANYI_MAIL_FROM = os.environ.get("MANYI_MAIL_FROM", "manyi@localhost")
+# The address customers reach Manyi at: the base of links mailed by workers
+# (survey links), which have no request to take it from.
+MANYI_PUBLIC_URL = os.environ.get("MANYI_PUBLIC_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = MANYI_MAIL_FROM
+MANYI_SMS_URL = os.environ.get("MANYI_SMS_URL", "")
+MANYI_SMS_TOKEN = os.environ.get("MANYI_SMS_TOKEN", "")
+MANYI_SMS_SIGN = os.environ.get("MANYI_SMS_SIGN", "")
 if MANYI_SMTP_URL:
     from urllib.parse import unquote, urlsplit
 
