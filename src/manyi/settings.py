@@ -22,6 +22,7 @@ MANYI_TASKS                 db (default): background work queued in the database
 MANYI_REDIS_URL             redis://host:port/db of the rq queues, default redis://127.0.0.1:6379/0
 MANYI_SMS_URL               the SMS provider's send endpoint (generic HTTP API: POST JSON {to, text, ref, sign})
 MANYI_SMS_TOKEN             bearer token sent to that provider; its webhooks must send it too
+MANYI_CAMPAIGN_SWEEP_SECONDS  how often a worker re-queues campaigns whose sending stalled, default 300
 MANYI_SMS_SIGN              the sender signature marketing SMS carry as 【...】, e.g. 满意科技
 """
 
@@ -238,6 +239,8 @@ MANYI_MAIL_FROM = os.environ.get("MANYI_MAIL_FROM", "manyi@localhost")
 MANYI_PUBLIC_URL = os.environ.get("MANYI_PUBLIC_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = MANYI_MAIL_FROM
 MANYI_SMS_URL = os.environ.get("MANYI_SMS_URL", "")
+# How often a worker looks for campaigns whose sending stalled (a worker died).
+MANYI_CAMPAIGN_SWEEP_SECONDS = float(os.environ.get("MANYI_CAMPAIGN_SWEEP_SECONDS", "300"))
 MANYI_SMS_TOKEN = os.environ.get("MANYI_SMS_TOKEN", "")
 MANYI_SMS_SIGN = os.environ.get("MANYI_SMS_SIGN", "")
 if MANYI_SMTP_URL:

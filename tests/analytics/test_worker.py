@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -90,3 +91,25 @@ def test_the_refresh_command_prints_its_stages(tmp_path):
         assert f"  {stage}" in result.stdout
     bad = _run("analytics", "refresh", "--as-of", "2026/11/01", env=env)
     assert bad.returncode != 0 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_the_scheduler_alone_queues_the_jobs_and_stops_on_a_signal(tmp_path):
+    """`manyi scheduler` (for RQ deployments) queues the nightly and repeating
+    jobs without running them, and stops cleanly on SIGTERM."""
+    env = _env(tmp_path, MANYI_NIGHTLY_AT="00:00")
+    assert _run("migrate", "--no-input", env=env).returncode == 0
+    process = subprocess.Popen([MANYI, "scheduler", "--every", "0.2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        queued: list[tuple[str, str]] = []
+        while len(queued) < 3 and time.monotonic() < deadline:
+            time.sleep(0.3)
+            with sqlite3.connect(tmp_path / "manyi.sqlite3") as db:
+                queued = db.execute("SELECT task_path, status FROM django_tasks_database_dbtaskresult").fetchall()
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=30)[0]
+    assert process.returncode == 0, output
+    paths = {path for path, _status in queued}
+    assert {"manyi.analytics.tasks.refresh_analytics", "manyi.loyalty.tasks.loyalty_daily", "manyi.service.tasks.sla_sweep"} <= paths, (queued, output)
+    assert {status for _path, status in queued} == {"READY"}

@@ -10,6 +10,7 @@ from manyi.core import schedule
 @pytest.mark.django_db
 def test_repeating_jobs_are_queued_at_their_interval(settings):
     settings.MANYI_SLA_SWEEP_SECONDS = 60
+    settings.MANYI_CAMPAIGN_SWEEP_SECONDS = 0
     settings.MANYI_COMPLAINT_MAILBOX = ""
     last: dict[str, float] = {}
     assert schedule.tick_repeats(last, 1000.0) == ["service.sla_sweep"]
@@ -24,4 +25,5 @@ def test_repeating_jobs_are_queued_at_their_interval(settings):
 @pytest.mark.django_db
 def test_an_interval_of_zero_turns_the_sweep_off(settings):
     settings.MANYI_SLA_SWEEP_SECONDS = 0
+    settings.MANYI_CAMPAIGN_SWEEP_SECONDS = 0
     assert schedule.tick_repeats({}, 5.0) == []

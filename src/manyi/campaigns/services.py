@@ -30,7 +30,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import F, Max, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -569,6 +569,27 @@ def campaign_start_scheduled(*, campaign_id: int) -> bool:
         status=CampaignStatus.SENDING, updated_at=timezone.now()
     )
     return bool(updated)
+
+
+def campaigns_revive(*, now: dt.datetime | None = None) -> list[int]:
+    """Queue a send run for every campaign that is sending but has claimed
+    nothing for CLAIM_TIMEOUT, and for every scheduled one whose time has
+    come: a worker that died (or a queue that was lost) leaves no campaign
+    stuck. A run too many is harmless: runs claim under a row lock. Returns
+    the campaigns queued."""
+    now = now or timezone.now()
+    stale = now - CLAIM_TIMEOUT
+    sending = (
+        Campaign.objects.filter(status=CampaignStatus.SENDING, launched_at__lt=stale)
+        .annotate(last_claim=Max("recipients__claimed_at"))
+        .filter(Q(last_claim__isnull=True) | Q(last_claim__lt=stale))
+        .values_list("pk", flat=True)
+    )
+    due = Campaign.objects.filter(status=CampaignStatus.SCHEDULED, scheduled_at__lt=stale).values_list("pk", flat=True)
+    queued = sorted({*sending, *due})
+    for campaign_id in queued:
+        _enqueue_send(campaign_id)
+    return queued
 
 
 # --- what comes back -------------------------------------------------------------------------------

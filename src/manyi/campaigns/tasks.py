@@ -10,3 +10,11 @@ def campaign_send(campaign_id: int) -> dict:
 
     services.campaign_start_scheduled(campaign_id=campaign_id)
     return services.campaign_send_run(campaign_id=campaign_id)
+
+
+@task()
+def campaigns_revive() -> list[int]:
+    """Queue a run for campaigns whose sending stalled (a worker died) or whose time has come."""
+    from manyi.campaigns import services
+
+    return services.campaigns_revive()

@@ -45,6 +45,7 @@ class Repeat:
 
 REPEATS = (
     Repeat("service.sla_sweep", lambda: settings.MANYI_SLA_SWEEP_SECONDS, "manyi.service.tasks.sla_sweep"),
+    Repeat("campaigns.revive", lambda: settings.MANYI_CAMPAIGN_SWEEP_SECONDS, "manyi.campaigns.tasks.campaigns_revive"),
     Repeat("service.poll_mailbox", lambda: settings.MANYI_SLA_SWEEP_SECONDS if settings.MANYI_COMPLAINT_MAILBOX else 0, "manyi.service.tasks.poll_mailbox"),
 )
 
