@@ -179,3 +179,30 @@ def test_two_companies_entered_twice_are_offered_as_duplicates():
     for pk in twice:
         assert any(pk in (p.customer_a_id, p.customer_b_id) for p in pairs)
     assert {"credit_code"} <= {r for p in pairs for r in p.reasons}
+
+
+def test_keeping_customers_has_something_to_show(demo):
+    """Members whose balances are their ledgers, survey answers over the year,
+    lunar birthdays, consent, and a today agenda for each rep with a birthday
+    and a task on it."""
+    from manyi.campaigns.models import ConsentEvent
+    from manyi.care.selectors import agenda
+    from manyi.customers.models import DepthChange
+    from manyi.loyalty.models import LedgerEntry, Member
+    from manyi.satisfaction.models import SurveyResponse
+
+    assert demo.members == Member.objects.count() >= 20
+    for member in Member.objects.all():
+        ledger = LedgerEntry.objects.filter(member=member).aggregate(total=Sum("points"))["total"] or 0
+        assert member.balance == ledger >= 0
+    assert LedgerEntry.objects.filter(kind="redeem").exists()
+    assert demo.survey_answers == SurveyResponse.objects.count() >= 100
+    months = {r.answered_at.strftime("%Y-%m") for r in SurveyResponse.objects.all()}
+    assert len(months) >= 8
+    assert set(SurveyResponse.objects.values_list("verdict", flat=True)) == {"satisfied", "basically_satisfied", "dissatisfied"}
+    assert Customer.objects.filter(birthday_calendar="lunar").count() >= 10
+    assert ConsentEvent.objects.filter(granted=True).count() >= 100 and ConsentEvent.objects.filter(granted=False).exists()
+    assert not DepthChange.objects.filter(at__gt=timezone.now() - dt.timedelta(days=1), evidence="first_interaction").count() > 20
+    for rep in User.objects.filter(role=Role.SALES):
+        today = agenda(user=rep)
+        assert today.tasks and today.birthdays, rep.username

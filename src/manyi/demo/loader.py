@@ -31,6 +31,7 @@ from manyi.customers.services import (
     customer_create,
     customer_grant_access,
 )
+from manyi.demo import care as demo_care
 from manyi.demo import complaints as demo_complaints
 from manyi.demo import sales as demo_sales
 from manyi.demo import texts, vocab
@@ -85,6 +86,9 @@ class DemoSummary:
     deals: int
     quotes: int
     visits: int
+    members: int
+    survey_answers: int
+    follow_ups: int
     seconds: float
 
 
@@ -99,7 +103,8 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
     """Create the demo teams, users, customers, contacts and interactions in one
     transaction. `progress(step, done, total)` is called as the work goes on."""
     started = time.perf_counter()
-    with transaction.atomic():
+    # Demo customers' addresses are made up: no survey link is mailed to them.
+    with transaction.atomic(), override_settings(MANYI_SMTP_URL=""):
         if demo_users_exist():
             raise ApplicationError("The demo data is already loaded.", code="demo_loaded")
         builder = _Builder(random.Random(seed), timezone.now(), progress or (lambda step, done, total: None))
@@ -118,6 +123,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         deals = demo_sales.load(rng=builder.rng, now=builder.now, customers=made)
         quotes = demo_sales.quotes(rng=builder.rng, now=builder.now)
         visits = demo_sales.visit_plans(rng=builder.rng, now=builder.now)
+        care = demo_care.load(rng=random.Random(seed + 8), now=builder.now)
     return DemoSummary(
         users=len(builder.people),
         customers=Customer.objects.count(),
@@ -128,6 +134,9 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         deals=deals,
         quotes=quotes,
         visits=visits,
+        members=care.members,
+        survey_answers=care.survey_answers,
+        follow_ups=care.follow_ups,
         seconds=time.perf_counter() - started,
     )
 
