@@ -14,7 +14,7 @@ from manyi.core.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from manyi.customers.models import Depth, DepthChange
+from manyi.customers.models import Customer, Depth, DepthChange
 from manyi.loyalty import services
 from manyi.loyalty.models import (
     AppendOnly,
@@ -280,3 +280,21 @@ def test_the_daily_task_expires_lapsed_points_and_awards_birthdays(rep, rules, t
     assert result["expired"] == {"members": 1, "entries": 1, "points": 70} and result["birthdays"] == 1
     assert loyalty_daily.call()["expired"]["entries"] == 0
     assert _balance(member) == 50
+
+
+def test_merging_customers_moves_the_membership_and_refuses_two(rep, rules, tiers):
+    from manyi.customers import merge
+
+    survivor = CustomerFactory(name="杭州明远科技有限公司", owner=rep)
+    other = CustomerFactory(name="杭州明远科技有限责任公司", owner=rep)
+    member = services.member_enroll(customer=other, by=rep)
+    services.points_earn(member=member, points=120, reason="开卡礼", by=rep)
+    done = merge.customer_merge(by=rep, survivor=survivor, other=other, choices={})
+    member.refresh_from_db()
+    assert (member.customer_id, member.balance) == (survivor.pk, 120)
+    merge.customer_merge_undo(by=rep, merge=done)
+    member.refresh_from_db()
+    assert member.customer_id == other.pk
+    services.member_enroll(customer=survivor, by=rep)
+    with pytest.raises(ValidationFailed, match="Both customers are loyalty members"):
+        merge.customer_merge(by=rep, survivor=survivor, other=Customer.objects.get(pk=other.pk), choices={})

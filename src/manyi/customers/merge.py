@@ -234,7 +234,9 @@ def _move_related(model: type[models.Model], survivor, other, keep: tuple[type[m
     """Point every related row of `other` at `survivor`. A one-to-one row
     (figures computed for the record, such as analytics.CustomerValue: the next
     refresh computes the survivor's again) and a row the survivor has already
-    (the same sharing grant) are deleted instead, kept serialised for undo."""
+    (the same sharing grant) are deleted instead, kept serialised for undo —
+    except a one-to-one row whose model says `merge_moves` (a loyalty
+    membership): it moves, and two of them refuse the merge."""
     moved: dict[str, list[int]] = {}
     dropped: list[dict] = []
     for field in _relations(model, keep):
@@ -242,7 +244,12 @@ def _move_related(model: type[models.Model], survivor, other, keep: tuple[type[m
         rows = manager.filter(**{field.name: other.pk})
         partner_sets = _unique_partners(field)
         if field.unique or () in partner_sets:  # one row per record
-            clash = list(rows.values_list("pk", flat=True))
+            if getattr(field.model, "merge_moves", False):  # a record of its own (a membership): it moves
+                if rows.exists() and manager.filter(**{field.name: survivor.pk}).exists():
+                    raise ValidationFailed(field.model.merge_conflict, code="merge_conflict")
+                clash = []
+            else:
+                clash = list(rows.values_list("pk", flat=True))
         else:
             clash = []
             for partners in partner_sets:

@@ -87,6 +87,11 @@ class Member(TimeStampedModel):
     balance = models.IntegerField(_("points balance"), default=0, editable=False)
     tier = models.ForeignKey(Tier, verbose_name=_("tier"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members", editable=False)
 
+    # Merging customers (customers.merge) moves the membership, points and
+    # all, to the surviving record; it cannot join two memberships.
+    merge_moves = True
+    merge_conflict = _("Both customers are loyalty members: ask an administrator to settle the two point balances first.")
+
     class Meta:
         ordering = ["-joined_at", "-id"]
         verbose_name = _("member")
