@@ -298,3 +298,16 @@ def test_merging_customers_moves_the_membership_and_refuses_two(rep, rules, tier
     services.member_enroll(customer=survivor, by=rep)
     with pytest.raises(ValidationFailed, match="Both customers are loyalty members"):
         merge.customer_merge(by=rep, survivor=survivor, other=Customer.objects.get(pk=other.pk), choices={})
+
+
+def test_order_points_expire_counted_from_the_order_date(member, rep, rules, products):
+    from manyi.analytics.services import order_create
+    from manyi.loyalty import ledger
+
+    recent_day = timezone.localdate() - dt.timedelta(days=100)
+    recent = order_create(by=rep, customer=member.customer, data={"ordered_on": recent_day, "lines": [{"product": products["purifier"], "quantity": 1}]})
+    entry = LedgerEntry.objects.get(source=f"order:{recent.pk}")
+    assert entry.expires_on == ledger.default_expiry(recent_day)
+    lapsed_day = timezone.localdate() - dt.timedelta(days=800)
+    lapsed = order_create(by=rep, customer=member.customer, data={"ordered_on": lapsed_day, "lines": [{"product": products["purifier"], "quantity": 1}]})
+    assert not LedgerEntry.objects.filter(source=f"order:{lapsed.pk}").exists()

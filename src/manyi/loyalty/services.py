@@ -241,7 +241,8 @@ def _multiplier(member: Member) -> Decimal:
 def points_for_order(*, order, by: User | None = None) -> LedgerEntry | None:
     """Points for an order (analytics.Order) of a member: the spend rule's
     points per 100 CNY × the member's tier multiplier, rounded down; once per
-    order (source "order:<id>"). An order that no longer counts (cancelled,
+    order (source "order:<id>"); they expire the usual time after the order
+    date, so an order older than that earns nothing. An order that no longer counts (cancelled,
     returned) has its earlier award reversed, if the balance allows (else
     `insufficient_points`). Returns the order's earn entry, or None when
     there is none (not a member, rule off, nothing to earn)."""
@@ -264,11 +265,14 @@ def points_for_order(*, order, by: User | None = None) -> LedgerEntry | None:
         if not counts or member.status != MemberStatus.ACTIVE or rule is None:
             return None
         points = int((order.amount / 100 * rule.points * _multiplier(member)).to_integral_value(rounding=ROUND_FLOOR))
-        if points <= 0:
+        # Points live from the purchase: an old order entered (or a customer
+        # enrolled) late earns what would still be valid today.
+        expires_on = ledger.default_expiry(order.ordered_on)
+        if points <= 0 or expires_on <= timezone.localdate():
             return None
         entries = _entries(member)
         return _write(member, entries, kind=EntryKind.EARN, points=min(points, MAX_POINTS), by=by, reason=order.number,
-                      source=source, expires_on=ledger.default_expiry(timezone.localdate()))  # fmt: skip
+                      source=source, expires_on=expires_on)  # fmt: skip
 
 
 def _rule_award(member: Member | None, code: str, source: str, *, by: User | None, reason: str = "") -> LedgerEntry | None:
