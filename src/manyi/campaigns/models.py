@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from manyi.core.models import ChoiceLabelsMixin, TimeStampedModel
 
@@ -83,7 +84,7 @@ class Template(TimeStampedModel):
 
 
 class CampaignKind(models.TextChoices):
-    MARKETING = "marketing", _("Marketing")
+    MARKETING = "marketing", pgettext_lazy("campaign kind", "Marketing")
     WINBACK = "winback", _("Win-back")
 
 
@@ -103,7 +104,7 @@ class Campaign(TimeStampedModel):
     Resolved among the customers the launching user may see."""
 
     name = models.CharField(_("name"), max_length=120)
-    kind = models.CharField(_("kind"), max_length=16, choices=CampaignKind.choices, default=CampaignKind.MARKETING)
+    kind = models.CharField(pgettext_lazy("campaign", "kind"), max_length=16, choices=CampaignKind.choices, default=CampaignKind.MARKETING)
     channel = models.CharField(_("channel"), max_length=8, choices=ChannelKind.choices)
     template = models.ForeignKey(Template, verbose_name=_("template"), on_delete=models.PROTECT, related_name="campaigns")
     audience = models.JSONField(_("audience"), default=dict, blank=True)
@@ -142,7 +143,7 @@ class RecipientStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SKIPPED = "skipped", _("Skipped")
     SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("campaign message", "Sent")
     FAILED = "failed", _("Failed")
     UNCERTAIN = "uncertain", _("Uncertain (check before resending)")
 
