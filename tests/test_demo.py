@@ -23,9 +23,14 @@ CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 @pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
+def mail_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo-mail")
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker, mail_dir):
     with django_db_blocker.unblock(), transaction.atomic():
-        yield demo_load()
+        yield demo_load(mail_dir=mail_dir)
         transaction.set_rollback(True)
 
 
@@ -206,3 +211,16 @@ def test_keeping_customers_has_something_to_show(demo):
     for rep in User.objects.filter(role=Role.SALES):
         today = agenda(user=rep)
         assert today.tasks and today.birthdays, rep.username
+
+
+def test_a_sent_winback_campaign_and_a_draft(demo, mail_dir):
+    from manyi.campaigns.models import Campaign, Recipient
+
+    assert demo.campaigns == Campaign.objects.count() == 2
+    sent = Campaign.objects.get(kind="winback")
+    assert sent.status == "done"
+    groups = set(Recipient.objects.filter(campaign=sent).values_list("group", "status"))
+    assert {("treatment", "sent"), ("control", "skipped")} <= groups
+    assert Campaign.objects.get(kind="marketing").status == "draft"
+    mail = "".join(path.read_text() for path in mail_dir.iterdir())
+    assert mail.count("Message-ID: <campaign") == Recipient.objects.filter(campaign=sent, status="sent").count()

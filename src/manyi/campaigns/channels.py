@@ -67,7 +67,8 @@ class EmailChannel:
             # smtplib writes a message's end apart from its body: without
             # this, Nagle's algorithm holds it back for the server's delayed
             # ACK on a connection kept open (measured: 4-6 ms a message).
-            if sock := getattr(self.connection.connection, "sock", None):
+            # (Only the SMTP backend has a socket; the file backend the demo uses has none.)
+            if sock := getattr(getattr(self.connection, "connection", None), "sock", None):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except (smtplib.SMTPException, OSError):
             # Unreachable now: each message tries again and reports the error.

@@ -9,14 +9,30 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db.models import Min
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from manyi.accounts.models import Role, User
-from manyi.analytics.models import COUNTED_STATUSES, Order
-from manyi.campaigns.models import ChannelKind, ConsentSource
-from manyi.campaigns.services import consent_record
+from manyi.analytics.models import COUNTED_STATUSES, Order, Product
+from manyi.analytics.services import order_create
+from manyi.campaigns.models import (
+    Campaign,
+    CampaignKind,
+    ChannelKind,
+    ConsentSource,
+    Group,
+    Recipient,
+)
+from manyi.campaigns.services import (
+    campaign_create,
+    campaign_launch,
+    campaign_send_run,
+    consent_record,
+    template_create,
+)
 from manyi.care.models import FollowUp
 from manyi.care.services import followup_done, followup_open
 from manyi.customers.models import Customer, DepthChange, DepthEvidence, Kind
@@ -42,6 +58,7 @@ class CareSummary:
     members: int
     survey_answers: int
     follow_ups: int
+    campaigns: int
 
 
 TIERS = (
@@ -88,7 +105,8 @@ TASKS = (
 )
 
 
-def load(*, rng: random.Random, now: dt.datetime) -> CareSummary:
+def load(*, rng: random.Random, now: dt.datetime, mail_dir: Path) -> CareSummary:
+    """`mail_dir`: where the demo's sent win-back campaign writes its e-mails (Django's file backend), instead of a mail server."""
     today = timezone.localdate(now)
     admin = User.objects.get(username="admin")
     _calendars(rng, today)
@@ -97,7 +115,8 @@ def load(*, rng: random.Random, now: dt.datetime) -> CareSummary:
     answers = _surveys(rng, now)
     _tasks(today)
     _depth_dates()
-    return CareSummary(members=members, survey_answers=answers, follow_ups=FollowUp.objects.count())
+    campaigns = _campaigns(rng, now, mail_dir)
+    return CareSummary(members=members, survey_answers=answers, follow_ups=FollowUp.objects.count(), campaigns=campaigns)
 
 
 def _calendars(rng: random.Random, today: dt.date) -> None:
@@ -231,3 +250,50 @@ def _depth_dates() -> None:
         day = ordered.get(change.note)
         if day:
             DepthChange.objects.filter(pk=change.pk).update(at=dt.datetime.combine(day, dt.time(15), tzinfo=tz))
+
+
+WINBACK_BODY = (
+    "{{honorific}}，您好！\n\n好久没有您的消息了，我们很想念您。为感谢您一直以来的支持，"
+    "本月到店或线上下单可享老客户专属九折，滤芯更换免费上门。\n\n"
+    "有任何问题，欢迎直接联系您的专属顾问{{owner_name}}（{{owner_phone}}）。\n\n满意智能科技"
+)
+FESTIVAL_SMS = "{{honorific}}，元旦快乐！新年保养季，会员积分兑换保养服务享八折，详询{{owner_name}} {{owner_phone}}。"
+
+
+def _campaigns(rng: random.Random, now: dt.datetime, mail_dir: Path) -> int:
+    """Templates; a win-back campaign to the team's customers at risk or
+    slipping away, sent six weeks ago (its e-mails written to a file) with a
+    held-back control group, some of whose customers came back to buy; and a
+    festival SMS campaign waiting as a draft."""
+    manager = User.objects.get(username="chenjing")
+    # The team's direct lines, for the {{owner_phone}} merge field.
+    for number, user in enumerate(User.objects.filter(is_demo=True).order_by("pk"), 1):
+        User.objects.filter(pk=user.pk).update(phone=f"021-6288 {8800 + number}")
+    winback = template_create(by=manager, data={"name": "老客户回访 · 九折", "channel": "email", "language": "zh-hans",
+                                                "subject": "{{honorific}}，好久不见，送您一份老客户礼遇", "body": WINBACK_BODY})  # fmt: skip
+    template_create(by=manager, data={"name": "We miss you", "channel": "email", "language": "en", "subject": "{{honorific}}, it has been a while",
+                                      "body": "{{honorific}},\n\nIt has been a while. As a thank-you, your next order is 10% off.\n\n{{owner_name}}, {{owner_phone}}"})  # fmt: skip
+    sms = template_create(by=manager, data={"name": "元旦问候短信", "channel": "sms", "language": "zh-hans", "body": FESTIVAL_SMS})
+    campaign = campaign_create(by=manager, data={
+        "name": "流失客户挽回 · 秋季", "kind": CampaignKind.WINBACK, "channel": "email", "template": winback,
+        "audience": {"segments": ["at_risk", "cant_lose", "hibernating", "lost"]}, "control_share": 0.2,
+        "throttle_limit": 10_000, "throttle_window": 60,
+    })  # fmt: skip
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(mail_dir)):
+        campaign_launch(campaign=campaign, by=manager, public_url="http://127.0.0.1:8000/")
+        campaign_send_run(campaign_id=campaign.pk)
+    launched = now - dt.timedelta(days=42)
+    Campaign.objects.filter(pk=campaign.pk).update(launched_at=launched, finished_at=launched + dt.timedelta(minutes=3), created_at=launched)
+    Recipient.objects.filter(campaign=campaign, sent_at__isnull=False).update(sent_at=launched + dt.timedelta(minutes=2), claimed_at=launched)
+    products = list(Product.objects.filter(active=True).order_by("pk")[:6])
+    for recipient in Recipient.objects.filter(campaign=campaign, group__in=[Group.TREATMENT, Group.CONTROL]).select_related("customer__owner"):
+        chance = 0.3 if recipient.group == Group.TREATMENT else 0.1
+        if products and rng.random() < chance:
+            day = (launched + dt.timedelta(days=rng.randint(3, 35))).date()
+            order_create(by=recipient.customer.owner, customer=recipient.customer,
+                         data={"ordered_on": day, "lines": [{"product": rng.choice(products), "quantity": 1}]})  # fmt: skip
+    campaign_create(by=manager, data={
+        "name": "元旦问候 · A/B类客户", "kind": CampaignKind.MARKETING, "channel": "sms", "template": sms,
+        "audience": {"grades": ["A", "B"]}, "throttle_limit": 100, "throttle_window": 60,
+    })  # fmt: skip
+    return Campaign.objects.count()

@@ -9,9 +9,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import opencc
+from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import transaction
 from django.db.models import Max, Min
@@ -89,6 +91,7 @@ class DemoSummary:
     members: int
     survey_answers: int
     follow_ups: int
+    campaigns: int
     seconds: float
 
 
@@ -99,9 +102,10 @@ def demo_users_exist() -> bool:
 Progress = Callable[[str, int, int], None]
 
 
-def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> DemoSummary:
+def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None, mail_dir: Path | None = None) -> DemoSummary:
     """Create the demo teams, users, customers, contacts and interactions in one
-    transaction. `progress(step, done, total)` is called as the work goes on."""
+    transaction. `progress(step, done, total)` is called as the work goes on.
+    The sent demo campaign's e-mails go to files in `mail_dir` (default: the data directory's demo-mail)."""
     started = time.perf_counter()
     # Demo customers' addresses are made up: no survey link is mailed to them.
     with transaction.atomic(), override_settings(MANYI_SMTP_URL=""):
@@ -123,7 +127,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         deals = demo_sales.load(rng=builder.rng, now=builder.now, customers=made)
         quotes = demo_sales.quotes(rng=builder.rng, now=builder.now)
         visits = demo_sales.visit_plans(rng=builder.rng, now=builder.now)
-        care = demo_care.load(rng=random.Random(seed + 8), now=builder.now)
+        care = demo_care.load(rng=random.Random(seed + 8), now=builder.now, mail_dir=mail_dir or settings.DATA_DIR / "demo-mail")
     return DemoSummary(
         users=len(builder.people),
         customers=Customer.objects.count(),
@@ -137,6 +141,7 @@ def demo_load(*, seed: int = DEFAULT_SEED, progress: Progress | None = None) -> 
         members=care.members,
         survey_answers=care.survey_answers,
         follow_ups=care.follow_ups,
+        campaigns=care.campaigns,
         seconds=time.perf_counter() - started,
     )
 

@@ -45,8 +45,8 @@ class Command(BaseCommand):
                 f"Loaded {summary.customers} customers, {summary.contacts} contacts, "
                 f"{summary.interactions} interactions, {summary.orders} orders, {summary.complaints} complaints, "
                 f"{summary.deals} deals, {summary.quotes} quotes, {summary.visits} planned visits, "
-                f"{summary.members} loyalty members, {summary.survey_answers} survey answers and "
-                f"{summary.follow_ups} follow-up tasks in {summary.seconds:.1f} s."
+                f"{summary.members} loyalty members, {summary.survey_answers} survey answers, "
+                f"{summary.follow_ups} follow-up tasks and {summary.campaigns} campaigns in {summary.seconds:.1f} s."
             )
         elif not demo_users_exist():
             console.print("This database already has customers; the demo data was not loaded.")
