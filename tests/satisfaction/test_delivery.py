@@ -66,3 +66,14 @@ def test_an_answer_earns_a_member_the_survey_points_once(person, rep, invite):
     response = survey_answer(invitation=invitation, data={"score": 5, "comment": "服务很好"})
     entry = LedgerEntry.objects.get(member=member)
     assert (entry.points, entry.source) == (20, f"survey:{response.pk}")
+
+
+def test_a_customer_who_unsubscribed_gets_no_survey_mail(mail_server, person, rep, products, django_capture_on_commit_callbacks):
+    from manyi.campaigns.services import consent_record
+
+    person.email = "lisi@example.com"
+    person.save()
+    consent_record(customer=person, channel="email", granted=False, source="unsubscribe_link")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert survey_send_after(customer=person, trigger=SurveyTrigger.COMPLAINT_CLOSED, source="complaint:8") is None
+    assert not mail.outbox and not SurveyInvitation.objects.exists()

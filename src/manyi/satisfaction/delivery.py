@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from manyi.campaigns.models import ChannelKind
+from manyi.campaigns.selectors import consent_state
 from manyi.customers.models import Customer
 from manyi.satisfaction.models import SurveyInvitation, SurveyKind, SurveyTrigger
 from manyi.satisfaction.services import AlreadyInvited, survey_invite
@@ -31,9 +33,13 @@ def survey_link(token: str) -> str:
 def survey_send_after(*, customer: Customer, trigger: str, source: str) -> SurveyInvitation | None:
     """E-mail `customer` a CSAT link for `source` ("complaint:12", "order:5",
     "visit:9"); None when it is not sent: no e-mail address, no mail server
-    (MANYI_SMTP_URL), a link for this source exists, or — except after a
-    complaint — the customer was asked within QUIET_DAYS."""
+    (MANYI_SMTP_URL), the customer unsubscribed from our e-mail, a link for
+    this source exists, or — except after a complaint — the customer was
+    asked within QUIET_DAYS."""
     if not customer.email or not settings.MANYI_SMTP_URL or customer.deleted_at is not None:
+        return None
+    consent = consent_state(customer=customer, channel=ChannelKind.EMAIL)
+    if consent is not None and not consent.granted:
         return None
     if trigger != SurveyTrigger.COMPLAINT_CLOSED:
         since = timezone.now() - dt.timedelta(days=QUIET_DAYS)
