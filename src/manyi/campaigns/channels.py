@@ -25,7 +25,6 @@ class Outgoing:
     subject: str = ""
     message_id: str = ""
     unsubscribe_url: str = ""
-    unsubscribe_mailto: str = ""
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -49,7 +48,8 @@ class EmailChannel:
     """SMTP through Django's mail connection (MANYI_SMTP_URL), one connection per batch.
 
     Each message carries its deterministic Message-ID and List-Unsubscribe
-    (mailto and one-click https, RFC 2369 / RFC 8058)."""
+    (the one-click https link, RFC 2369 / RFC 8058: a mailto would reach
+    no one who reads unsubscribe requests)."""
 
     def __init__(self, *, from_email: str | None = None):
         self.from_email = from_email or settings.DEFAULT_FROM_EMAIL
@@ -76,10 +76,8 @@ class EmailChannel:
 
     def send(self, message: Outgoing) -> Outcome:
         headers = {"Message-ID": message.message_id, **message.headers}
-        links = [f"<{u}>" for u in (message.unsubscribe_mailto, message.unsubscribe_url) if u]
-        if links:
-            headers["List-Unsubscribe"] = ", ".join(links)
         if message.unsubscribe_url:
+            headers["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email = EmailMessage(message.subject, message.text, self.from_email, [message.to], headers=headers, connection=self.connection)
         try:

@@ -25,7 +25,6 @@ import datetime as dt
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.core import signing
@@ -62,6 +61,7 @@ from manyi.core.errors import (
     ValidationFailed,
 )
 from manyi.customers.models import Customer, Grade, Importance, Kind
+from manyi.loyalty.models import Member, MemberStatus
 
 BATCH_SIZE = 200
 MAX_ATTEMPTS = 3
@@ -440,6 +440,14 @@ def _claim(campaign_id: int, now: dt.datetime) -> tuple[Campaign | None, list[Re
         return campaign, claimed, None
 
 
+def _points(customer_id: int, template: Template) -> str:
+    """A member's points balance, read only for a template that shows it."""
+    if "points" not in merge.fields_used(template.subject + "\n" + template.body):
+        return ""
+    balance = Member.objects.filter(customer_id=customer_id, status=MemberStatus.ACTIVE).values_list("balance", flat=True).first()
+    return "" if balance is None else str(balance)
+
+
 def _merge_values(recipient: Recipient, campaign: Campaign, language: str) -> dict[str, str]:
     customer = recipient.customer
     person = customer.kind == Kind.INDIVIDUAL
@@ -450,7 +458,7 @@ def _merge_values(recipient: Recipient, campaign: Campaign, language: str) -> di
         "owner_name": customer.owner.name,
         "owner_phone": customer.owner.phone,
         "unsubscribe_url": unsubscribe_url(recipient, campaign),
-        "points": "",
+        "points": _points(customer.pk, campaign.template),
     }
 
 
@@ -470,10 +478,9 @@ def message_for(recipient: Recipient, campaign: Campaign) -> Outgoing:
     if "unsubscribe_url" not in merge.fields_used(template.body):
         footer = "不想再收到此类邮件？点此退订：" if zh else "To stop receiving these e-mails, unsubscribe here: "
         text = text.rstrip() + "\n\n--\n" + footer + values["unsubscribe_url"] + "\n"
-    mailto = f"mailto:{settings.DEFAULT_FROM_EMAIL}?subject={quote(f'unsubscribe {recipient.pk}')}"
     return Outgoing(
         ref=str(recipient.pk), to=recipient.address, text=text, subject=merge.render(template.subject, values).replace("\n", " "),
-        message_id=recipient.message_id(domain), unsubscribe_url=values["unsubscribe_url"], unsubscribe_mailto=mailto,
+        message_id=recipient.message_id(domain), unsubscribe_url=values["unsubscribe_url"],
     )  # fmt: skip
 
 
