@@ -166,7 +166,7 @@ def _months_chart(months) -> dict:
         "kind": "bar", "height": 280, "axes": [_("CSAT % / NPS"), _("Mean gap")],
         "categories": [m.label for m in months],
         "series": [
-            {"name": _("CSAT (% satisfied)"), "data": [_round(m.csat) for m in months], "format": "percent"},
+            {"name": _("CSAT (satisfied, %)"), "data": [_round(m.csat) for m in months], "format": "percent"},
             {"name": _("NPS"), "data": [_round(m.nps) for m in months], "line": True},
             {"name": _("Mean gap (perception − expectation)"), "data": [_round(m.mean_gap, 2) for m in months], "line": True, "axis": 1},
         ],
