@@ -25,6 +25,7 @@ from manyi.analytics.models import COUNTED_STATUSES, Order
 from manyi.campaigns import results
 from manyi.campaigns.models import (
     Campaign,
+    ChannelKind,
     ConsentEvent,
     DeliveryEvent,
     Group,
@@ -153,7 +154,7 @@ def in_control_group(*, campaign_id: int, customer_id: int, share: float) -> boo
 # --- campaigns and templates ----------------------------------------------------------
 
 
-def campaign_list(*, user: User, status: str = "") -> QuerySet[Campaign]:
+def campaign_list(*, user: User, status: str = "", kind: str = "") -> QuerySet[Campaign]:
     """The campaigns `user` may see, newest first."""
     qs = Campaign.objects.select_related("template", "created_by")
     if not can_see_campaigns(user):
@@ -165,7 +166,20 @@ def campaign_list(*, user: User, status: str = "") -> QuerySet[Campaign]:
             qs = qs.filter(created_by_id=user.pk)
     if status:
         qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
     return qs.order_by("-created_at", "-id")
+
+
+def campaign_sent_counts(*, campaign_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """{campaign id: {"total", "sent"}} of recipients, for a page of campaigns (already visible)."""
+    rows = (
+        Recipient.objects.filter(campaign__in=list(campaign_ids))
+        .values("campaign_id")
+        .annotate(total=Count("id"), sent=Count("id", filter=Q(status=RecipientStatus.SENT)))
+        .order_by()
+    )
+    return {row["campaign_id"]: {"total": row["total"], "sent": row["sent"]} for row in rows}
 
 
 def campaign_get(*, user: User, pk: Any) -> Campaign:
@@ -205,14 +219,55 @@ def template_get(*, user: User, pk: Any) -> Template:
 # --- recipients -----------------------------------------------------------------------
 
 
-def recipient_list(*, campaign: Campaign, status: str = "", group: str = "") -> QuerySet[Recipient]:
+def recipient_list(*, campaign: Campaign, status: str = "", group: str = "", skip_reason: str = "") -> QuerySet[Recipient]:
     """The campaign's recipients (the campaign is already visible), in launch order."""
     qs = campaign.recipients.select_related("customer")
     if status:
         qs = qs.filter(status=status)
     if group:
         qs = qs.filter(group=group)
+    if skip_reason:
+        qs = qs.filter(skip_reason=skip_reason)
     return qs.order_by("id")
+
+
+def campaign_events(*, campaign: Campaign, limit: int) -> list[DeliveryEvent]:
+    """What came back for the campaign (already visible), latest first."""
+    return list(DeliveryEvent.objects.filter(recipient__campaign=campaign).select_related("recipient__customer").order_by("-at", "-id")[:limit])
+
+
+def sample_customer(*, user: User, campaign: Campaign) -> Customer | None:
+    """Whom to show the message as: the first of the treatment group, or before launch the first customer of the audience."""
+    first = campaign.recipients.filter(group=Group.TREATMENT).select_related("customer", "customer__owner").order_by("id").first()
+    if first is not None:
+        return first.customer
+    return audience_customers(user=user, audience=campaign.audience).select_related("owner").order_by("pk").first()
+
+
+def audience_counts(*, user: User, audience: dict[str, Any], channel: str, control_share: float, campaign: Campaign | None = None) -> dict[str, int | bool]:
+    """Who an audience reaches before launch, the way campaign_launch sorts
+    them: matched; with consent, no consent (never asked), unsubscribed; no
+    address (among those with consent); held back (the control group, exact
+    for a saved campaign, estimated for a new one); and who would receive it."""
+    qs = audience_customers(user=user, audience=audience)
+    latest = ConsentEvent.objects.filter(customer_id=OuterRef("pk"), channel=channel).order_by("-at", "-id").values("granted")[:1]
+    if channel == ChannelKind.SMS:
+        no_address = Q(mobile="") & Q(phone="")
+    else:
+        no_address = Q(email="")
+    annotated = qs.annotate(consent_now=Subquery(latest))
+    counts = annotated.aggregate(
+        matched=Count("pk"), consenting=Count("pk", filter=Q(consent_now=True)), no_consent=Count("pk", filter=Q(consent_now__isnull=True)),
+        unsubscribed=Count("pk", filter=Q(consent_now=False)), no_address=Count("pk", filter=Q(consent_now=True) & no_address),
+    )  # fmt: skip
+    reachable = counts["consenting"] - counts["no_address"]
+    if campaign is not None and campaign.pk:
+        ids = annotated.filter(consent_now=True).exclude(no_address).values_list("pk", flat=True)
+        held = sum(in_control_group(campaign_id=campaign.pk, customer_id=pk, share=control_share) for pk in ids.iterator())
+        estimated = False
+    else:
+        held, estimated = round(reachable * control_share), bool(control_share and reachable)
+    return counts | {"held_back": held, "held_back_estimated": estimated, "receive": reachable - held}
 
 
 def recipient_get(*, user: User, pk: Any) -> Recipient:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 
 from django.contrib import messages
-from django.db.models import Count, OuterRef, Q, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,8 +24,6 @@ from manyi.campaigns.models import (
     CampaignKind,
     CampaignStatus,
     ChannelKind,
-    ConsentEvent,
-    DeliveryEvent,
     Recipient,
     RecipientStatus,
     Template,
@@ -86,52 +83,18 @@ def campaign_list(request):
     _require_see(request.user)
     form = CampaignFilterForm(request.GET)
     sort = form.value("sort") or DEFAULT_SORT
-    qs = selectors.campaign_list(user=request.user, status=form.value("status") or "")
-    if kind := form.value("kind"):
-        qs = qs.filter(kind=kind)
+    qs = selectors.campaign_list(user=request.user, status=form.value("status") or "", kind=form.value("kind") or "")
     field = SORT_FIELDS[sort.lstrip("-")]
     qs = qs.order_by(f"-{field}" if sort.startswith("-") else field, "-id")
     page_obj = paginate(request, qs)
     campaigns = list(page_obj)
-    sent = {
-        row["campaign_id"]: row
-        for row in Recipient.objects.filter(campaign__in=[c.pk for c in campaigns])
-        .values("campaign_id")
-        .annotate(total=Count("id"), sent=Count("id", filter=Q(status=RecipientStatus.SENT)))
-        .order_by()
-    }  # fmt: skip
+    sent = selectors.campaign_sent_counts(campaign_ids=[c.pk for c in campaigns])
     rows = [(c, STATUS_COLOURS.get(c.status, "secondary"), sent.get(c.pk, {"total": 0, "sent": 0})) for c in campaigns]
     context = {"form": form, "page_obj": page_obj, "rows": rows, "sort": sort, "can_run": selectors.can_run_campaigns(request.user)}
     return render(request, "web/campaigns/list.html", context)
 
 
 # --- writing a campaign --------------------------------------------------------------------------
-
-
-def audience_counts(*, user, audience: dict, channel: str, control_share: float, campaign: Campaign | None = None) -> dict[str, int | bool]:
-    """Who an audience reaches before launch, the way campaign_launch sorts
-    them: matched; with consent, no consent (never asked), unsubscribed; no
-    address (among those with consent); held back (the control group, exact
-    for a saved campaign, estimated for a new one); and who would receive it."""
-    qs = selectors.audience_customers(user=user, audience=audience)
-    latest = ConsentEvent.objects.filter(customer_id=OuterRef("pk"), channel=channel).order_by("-at", "-id").values("granted")[:1]
-    if channel == ChannelKind.SMS:
-        no_address = Q(mobile="") & Q(phone="")
-    else:
-        no_address = Q(email="")
-    annotated = qs.annotate(consent_now=Subquery(latest))
-    counts = annotated.aggregate(
-        matched=Count("pk"), consenting=Count("pk", filter=Q(consent_now=True)), no_consent=Count("pk", filter=Q(consent_now__isnull=True)),
-        unsubscribed=Count("pk", filter=Q(consent_now=False)), no_address=Count("pk", filter=Q(consent_now=True) & no_address),
-    )  # fmt: skip
-    reachable = counts["consenting"] - counts["no_address"]
-    if campaign is not None and campaign.pk:
-        ids = annotated.filter(consent_now=True).exclude(no_address).values_list("pk", flat=True)
-        held = sum(selectors.in_control_group(campaign_id=campaign.pk, customer_id=pk, share=control_share) for pk in ids.iterator())
-        estimated = False
-    else:
-        held, estimated = round(reachable * control_share), bool(control_share and reachable)
-    return counts | {"held_back": held, "held_back_estimated": estimated, "receive": reachable - held}
 
 
 def _preview_context(request, form: CampaignForm, campaign: Campaign | None) -> dict:
@@ -142,7 +105,7 @@ def _preview_context(request, form: CampaignForm, campaign: Campaign | None) -> 
     except ValidationFailed as exc:
         return {"preview_error": exc.message}
     share = min(max(form.control_fraction(), 0.0), services.MAX_CONTROL_SHARE)
-    return {"counts": audience_counts(user=request.user, audience=audience, channel=channel, control_share=share, campaign=campaign), "channel": channel}
+    return {"counts": selectors.audience_counts(user=request.user, audience=audience, channel=channel, control_share=share, campaign=campaign), "channel": channel}
 
 
 @page
@@ -235,7 +198,7 @@ def _state_context(request, campaign: Campaign) -> dict:
         "polling": campaign.status in (CampaignStatus.SENDING, CampaignStatus.SCHEDULED), "poll_seconds": POLL_SECONDS,
     } | _progress(campaign)  # fmt: skip
     if manage and campaign.status == CampaignStatus.DRAFT:
-        context["launch"] = audience_counts(
+        context["launch"] = selectors.audience_counts(
             user=request.user, audience=campaign.audience, channel=campaign.channel, control_share=campaign.control_share, campaign=campaign
         )
     return context
@@ -245,11 +208,7 @@ def _sample_message(request, campaign: Campaign):
     """The message as one recipient gets it: the first one of the treatment
     group, or before launch the first customer of the audience. Built on
     unsaved copies, so its unsubscribe link is a sample that changes nobody's consent."""
-    first = campaign.recipients.filter(group="treatment").select_related("customer", "customer__owner").order_by("id").first()
-    customer = first.customer if first else None
-    if customer is None:
-        audience = selectors.audience_customers(user=request.user, audience=campaign.audience)
-        customer = audience.select_related("owner").order_by("pk").first()
+    customer = selectors.sample_customer(user=request.user, campaign=campaign)
     if customer is None:
         return None
     shown = copy.copy(campaign)
@@ -285,11 +244,11 @@ def _result_context(campaign: Campaign) -> dict:
 def campaign_detail(request, pk):
     campaign = selectors.campaign_get(user=request.user, pk=pk)
     form = RecipientFilterForm(request.GET)
-    recipients = selectors.recipient_list(campaign=campaign, status=form.value("status") or "", group=form.value("group") or "")
-    if reason := form.value("reason"):
-        recipients = recipients.filter(skip_reason=reason)
+    recipients = selectors.recipient_list(
+        campaign=campaign, status=form.value("status") or "", group=form.value("group") or "", skip_reason=form.value("reason") or ""
+    )
     page_obj = paginate(request, recipients)
-    events = DeliveryEvent.objects.filter(recipient__campaign=campaign).select_related("recipient__customer").order_by("-at", "-id")[:EVENTS_SHOWN]
+    events = selectors.campaign_events(campaign=campaign, limit=EVENTS_SHOWN)
     context = _state_context(request, campaign) | {
         "form": form, "page_obj": page_obj, "events": events, "sample": _sample_message(request, campaign),
         "recipient_colours": RECIPIENT_COLOURS, "uncertain": RecipientStatus.UNCERTAIN, "failed": RecipientStatus.FAILED,
