@@ -82,6 +82,7 @@ def test_createuser_refuses_a_taken_username(rep, password):
     assert User.objects.filter(username__iexact="rep").count() == 1
 
 
+@pytest.mark.own_database
 def test_createuser_errors_exit_non_zero_with_a_message(migrated_dir, password):
     bad_role = run("createuser", "qian", "--role", "boss", "--password", password, data_dir=migrated_dir)
     assert bad_role.returncode != 0 and "role: " in bad_role.stderr and "boss" in bad_role.stderr
@@ -89,6 +90,7 @@ def test_createuser_errors_exit_non_zero_with_a_message(migrated_dir, password):
     assert no_terminal.returncode != 0 and "--password" in no_terminal.stderr
 
 
+@pytest.mark.own_database
 def test_demo_creates_the_database_loads_once_and_prints_the_logins(tmp_path):
     data_dir = tmp_path / "demo"
     first = run("demo", "--no-serve", "--data-dir", str(data_dir))
@@ -122,6 +124,7 @@ def _get(url: str) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
+@pytest.mark.own_database
 def test_serve_runs_gunicorn_and_answers(migrated_dir):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "MANYI_DATABASE_URL"}
@@ -172,6 +175,7 @@ print(json.dumps({"before": before, "after": "manyi.web.views.customers" in sys.
 """
 
 
+@pytest.mark.own_database
 def test_serve_builds_before_forking_what_workers_would_build_on_first_requests(tmp_path):
     """So that it is frozen with the rest and shared by the workers (serve.warm_up)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MANYI_")}

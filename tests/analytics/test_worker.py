@@ -53,6 +53,7 @@ def test_a_bad_time_of_day_is_refused_with_its_value(settings):
         schedule.tick()
 
 
+@pytest.mark.own_database
 def test_two_workers_run_the_nightly_refresh_exactly_once(tmp_path):
     """Two real worker processes start together on one database after the
     nightly time: one queues the nightly jobs, the refresh runs once."""
@@ -81,6 +82,7 @@ def test_two_workers_run_the_nightly_refresh_exactly_once(tmp_path):
     assert "repeat purchase" in runs[0][2]
 
 
+@pytest.mark.own_database
 def test_the_refresh_command_prints_its_stages(tmp_path):
     env = _env(tmp_path)
     assert _run("migrate", "--no-input", env=env).returncode == 0
@@ -93,6 +95,7 @@ def test_the_refresh_command_prints_its_stages(tmp_path):
     assert bad.returncode != 0 and "YYYY-MM-DD" in bad.stderr
 
 
+@pytest.mark.own_database
 def test_the_scheduler_alone_queues_the_jobs_and_stops_on_a_signal(tmp_path):
     """`manyi scheduler` (for RQ deployments) queues the nightly and repeating
     jobs without running them, and stops cleanly on SIGTERM."""

@@ -200,6 +200,7 @@ for _ in range(4):
 """
 
 
+@pytest.mark.own_database
 def test_two_workers_send_each_warning_and_breach_exactly_once(tmp_path):
     """Four sweeps queued, two real worker processes taking them at once: the
     breach goes to the manager once, the warning to the rep once."""

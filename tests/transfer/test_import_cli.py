@@ -12,8 +12,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 MANYI = str(Path(sys.executable).with_name("manyi"))
 HEADERS = "客户名称,手机,邮箱,等级"
+
+
+pytestmark = pytest.mark.own_database
 
 
 def _env(data_dir: Path, **extra: str) -> dict[str, str]:
