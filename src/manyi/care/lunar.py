@@ -12,7 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
 
-from lunar_python import Lunar, LunarMonth, LunarYear, Solar
+from lunar_python import Lunar, LunarYear
+from lunar_python.util import LunarUtil
 
 SOLAR = "solar"
 LUNAR = "lunar"
@@ -65,21 +66,56 @@ class LunarDate:
     text: str  # in Chinese, e.g. "八月十五" or "闰六月初八"
 
 
+# A Julian day number less this is the proleptic Gregorian ordinal (date.fromordinal).
+_JULIAN_TO_ORDINAL = 1_721_425
+
+
+@dataclass(frozen=True)
+class _Month:
+    first: dt.date
+    number: int
+    leap: bool
+    days: int
+
+
+@lru_cache(maxsize=512)
+def _months(lunar_year: int) -> tuple[_Month, ...]:
+    """The months of `lunar_year` in order, from lunar_python once per year:
+    every conversion below is a look-up in these (lunar_python converts one
+    day in about 5 ms; the agenda converts a birthday per customer)."""
+    months = []
+    for m in LunarYear.fromYear(lunar_year).getMonths():
+        if m.getYear() == lunar_year:
+            first = dt.date.fromordinal(int(m.getFirstJulianDay()) - _JULIAN_TO_ORDINAL)
+            months.append(_Month(first, abs(m.getMonth()), m.getMonth() < 0, m.getDayCount()))
+    return tuple(months)
+
+
+def _month(lunar_year: int, month: int) -> _Month:
+    """The ordinary (not leap) month `month` of `lunar_year`."""
+    return next(m for m in _months(lunar_year) if m.number == month and not m.leap)
+
+
 def _solar(lunar_year: int, month: int, day: int) -> dt.date:
-    s = Lunar.fromYmd(lunar_year, month, day).getSolar()
-    return dt.date(s.getYear(), s.getMonth(), s.getDay())
+    return _month(lunar_year, month).first + dt.timedelta(days=day - 1)
 
 
 @lru_cache(maxsize=65536)
 def to_lunar(day: dt.date) -> LunarDate:
-    lunar = Solar.fromYmd(day.year, day.month, day.day).getLunar()
-    month = lunar.getMonth()
-    return LunarDate(lunar.getYear(), abs(month), lunar.getDay(), month < 0, f"{lunar.getMonthInChinese()}月{lunar.getDayInChinese()}")
+    for lunar_year in (day.year, day.year - 1):
+        for m in reversed(_months(lunar_year)):
+            if m.first <= day:
+                offset = (day - m.first).days
+                if offset >= m.days:
+                    break  # not in this lunar year
+                month_text = ("闰" if m.leap else "") + LunarUtil.MONTH[m.number]
+                return LunarDate(lunar_year, m.number, offset + 1, m.leap, f"{month_text}月{LunarUtil.DAY[offset + 1]}")
+    raise ValueError(f"{day} is outside the lunar calendar")
 
 
 def month_length(lunar_year: int, month: int) -> int:
     """Days (29 or 30) of the ordinary lunar month `month` of `lunar_year`."""
-    return LunarMonth.fromYm(lunar_year, month).getDayCount()
+    return _month(lunar_year, month).days
 
 
 def last_day_of_lunar_year(lunar_year: int) -> dt.date:
@@ -89,7 +125,7 @@ def last_day_of_lunar_year(lunar_year: int) -> dt.date:
 
 def leap_month(lunar_year: int) -> int:
     """The number of the month `lunar_year` repeats, 0 when none."""
-    return LunarYear.fromYear(lunar_year).getLeapMonth()
+    return next((m.number for m in _months(lunar_year) if m.leap), 0)
 
 
 def _nth_weekday(year: int, month: int, nth: int, weekday: int) -> dt.date:
@@ -106,6 +142,11 @@ def festivals(year: int) -> list[Festival]:
     """Every festival whose day falls in the Gregorian year `year`, in date order.
     Laba and New Year's Eve of one lunar year may fall in the next Gregorian
     year (or, for Laba, at the end of this one): both lunar years are looked at."""
+    return list(_festivals(year))
+
+
+@lru_cache(maxsize=64)
+def _festivals(year: int) -> tuple[Festival, ...]:
     found: list[Festival] = []
     for lunar_year in (year - 1, year):
         for code, month, day in LUNAR_FESTIVALS:
@@ -117,7 +158,7 @@ def festivals(year: int) -> list[Festival]:
     for code, month, when in WESTERN_FESTIVALS:
         day = _nth_weekday(year, month, *when) if isinstance(when, tuple) else dt.date(year, month, when)
         found.append(Festival(code, day, SOLAR, western=True))
-    return sorted(found, key=lambda f: (f.day, FESTIVAL_CODES.index(f.code)))
+    return tuple(sorted(found, key=lambda f: (f.day, FESTIVAL_CODES.index(f.code))))
 
 
 def festivals_between(start: dt.date, end: dt.date) -> list[Festival]:
@@ -148,7 +189,6 @@ def lunar_birthday(birthday: dt.date, lunar_year: int) -> dt.date:
     return _anniversary(born.month, born.day, lunar_year)
 
 
-@lru_cache(maxsize=4096)
 def _anniversary(month: int, day: int, lunar_year: int) -> dt.date:
     return _solar(lunar_year, month, min(day, month_length(lunar_year, month)))
 
