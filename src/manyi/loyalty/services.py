@@ -248,11 +248,11 @@ def points_for_order(*, order, by: User | None = None) -> LedgerEntry | None:
     there is none (not a member, rule off, nothing to earn)."""
     from manyi.analytics.models import COUNTED_STATUSES, Order
 
+    member = Member.objects.filter(customer_id=order.customer_id).first()
+    if member is None:  # most customers: no need to read the order again
+        return None
     order = Order.objects.get(pk=order.pk)
     source = f"order:{order.pk}"
-    member = Member.objects.filter(customer_id=order.customer_id).first()
-    if member is None:
-        return None
     counts = order.status in COUNTED_STATUSES
     with transaction.atomic():
         member = _lock(member)
