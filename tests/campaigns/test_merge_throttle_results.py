@@ -60,3 +60,8 @@ def test_a_comparison_without_a_control_group_has_no_p_value():
     assert same.difference == 0 and same.p_value is None
     lift = results.compare(results.Group(900, 180), results.Group(100, 10))
     assert math.isclose(lift.difference, 0.1) and lift.p_value < 0.05
+
+
+def test_a_compound_surname_is_kept_whole():
+    assert merge.honorific(name="欧阳娜娜", person=True, gender="female", language="zh-hans") == "欧阳女士"
+    assert merge.honorific(name="华为科技", person=False, gender="", language="zh-hans") == "华为科技"

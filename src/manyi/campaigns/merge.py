@@ -22,6 +22,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from manyi.core.text import honorific as person_honorific
+
 FIELDS = ("name", "honorific", "company", "owner_name", "owner_phone", "unsubscribe_url", "points")
 _FIELD = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _BRACES = re.compile(r"\{\{|\}\}")
@@ -72,11 +74,6 @@ def render(text: str, values: Mapping[str, object]) -> str:
 
 def honorific(*, name: str, person: bool, gender: str, language: str) -> str:
     """王先生 / 王女士 (Mr Wang / Ms Wang) for a person of known gender; otherwise the name."""
-    name = name.strip()
-    if not person or gender not in ("male", "female") or not name:
-        return name
-    # Written with spaces, the surname comes last (John Smith); a Chinese name's is its first character.
-    surname = name.split()[-1] if " " in name else name if name.isascii() else name[0]
-    if language.startswith("zh"):
-        return surname + ("先生" if gender == "male" else "女士")
-    return ("Mr " if gender == "male" else "Ms ") + surname
+    if not person:
+        return name.strip()
+    return person_honorific(name, gender, chinese=language.startswith("zh"), pinyin=False)

@@ -6,14 +6,13 @@ by the company's name. The user adapts the draft before sending it."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pypinyin import lazy_pinyin
 
 from manyi.care import lunar
+from manyi.core.text import honorific as person_honorific
 
 FESTIVAL_LABELS = {
     "new_year": gettext_lazy("New Year's Day"),
@@ -33,34 +32,13 @@ FESTIVAL_LABELS = {
     "christmas": gettext_lazy("Christmas"),
 }
 
-COMPOUND_SURNAMES = (
-    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "轩辕",
-    "令狐", "钟离", "端木", "南宫", "西门", "澹台", "公冶", "申屠", "太史", "呼延",
-)  # fmt: skip
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
 def _chinese() -> bool:
     return (translation.get_language() or "").lower().startswith("zh")
 
 
-def _surname(name: str) -> str:
-    if _CJK.match(name):
-        return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
-    return name.split()[-1]
-
-
 def honorific(name: str, gender: str = "") -> str:
     """王先生 / Mr Wang for a man, 王女士 / Ms Wang for a woman, the full name otherwise."""
-    name = (name or "").strip()
-    if not name or gender not in ("male", "female"):
-        return name
-    surname = _surname(name)
-    if _chinese():
-        return surname + ("先生" if gender == "male" else "女士")
-    if _CJK.match(surname):
-        surname = "".join(lazy_pinyin(surname)).capitalize()
-    return ("Mr " if gender == "male" else "Ms ") + surname
+    return person_honorific(name, gender, chinese=_chinese())
 
 
 def addressee(customer, key_contact=None) -> str:

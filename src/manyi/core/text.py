@@ -8,6 +8,7 @@ from functools import cache, lru_cache
 
 import opencc
 import phonenumbers
+from pypinyin import lazy_pinyin
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 
 _SPACE_RE = re.compile(r"\s+")
@@ -217,3 +218,31 @@ def phone_search_key(query: str) -> str | None:
     if digits.startswith("0"):
         return "+86" + digits[1:]
     return "+86" + digits
+
+
+COMPOUND_SURNAMES = (
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "轩辕",
+    "令狐", "钟离", "端木", "南宫", "西门", "澹台", "公冶", "申屠", "太史", "呼延",
+)  # fmt: skip
+_CJK_START = re.compile(r"[\u3400-\u9fff]")
+
+
+def surname(name: str) -> str:
+    """A Chinese name's surname comes first (欧阳 of 欧阳娜娜); a name written with spaces ends with it (John Smith)."""
+    if _CJK_START.match(name):
+        return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+    return name.split()[-1]
+
+
+def honorific(name: str, gender: str, *, chinese: bool, pinyin: bool = True) -> str:
+    """王先生 / 王女士, or Mr Wang / Ms Wang (Mr 王 without `pinyin`), for a
+    person of known gender; the name otherwise."""
+    name = (name or "").strip()
+    if not name or gender not in ("male", "female"):
+        return name
+    family = surname(name)
+    if chinese:
+        return family + ("先生" if gender == "male" else "女士")
+    if pinyin and _CJK_START.match(family):
+        family = "".join(lazy_pinyin(family)).capitalize()
+    return ("Mr " if gender == "male" else "Ms ") + family
