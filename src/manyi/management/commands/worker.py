@@ -4,7 +4,7 @@ from manyi.core.schedule import Scheduler
 
 
 class Command(db_worker.Command):
-    help = "Run background work: queued tasks, the nightly jobs (analytics refresh at MANYI_NIGHTLY_AT) and the repeating ones (SLA sweep, mailbox poll)."
+    help = "Run background work: queued tasks, the nightly jobs at MANYI_NIGHTLY_AT (analytics refresh, loyalty) and the repeating ones (SLA sweep, mailbox poll, stalled campaigns)."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
